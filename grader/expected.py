@@ -1,0 +1,125 @@
+"""Expected values: the reference run through the same steps, on the trusted side.
+
+Computed once per spec version and cached, never per submission. The cache key
+hashes everything that can change an expected value: the YAML, the fixture files,
+the reference module's source, the step interpreter and the NumPy version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import json
+import shutil
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from grader import codec, steps
+from grader.errors import SpecError
+from grader.fixtures import FixtureSet
+from grader.plan import outputs_of
+from grader.spec import Assignment, MatchCheck
+
+CACHE_FORMAT = 1
+
+
+def load_reference(assignment: Assignment) -> ModuleType:
+    try:
+        return importlib.import_module(assignment.reference.module)
+    except Exception as exc:
+        raise SpecError(
+            f"cannot import {assignment.reference.module!r}: {type(exc).__name__}: {exc}",
+            "reference.module",
+        ) from None
+
+
+def spec_digest(assignment_dir: Path, fixtures: FixtureSet, reference: ModuleType) -> str:
+    h = hashlib.sha256()
+    h.update(f"format={CACHE_FORMAT} numpy={np.__version__}".encode())
+    for path in [Path(assignment_dir) / "assignment.yaml", *fixtures.files]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes() if path.is_file() else b"<missing>")
+    h.update(inspect.getsource(reference).encode())
+    h.update(inspect.getsource(steps).encode())
+    return h.hexdigest()
+
+
+class ExpectedValues:
+    """Expected values keyed by test name, then output key."""
+
+    def __init__(self, values: dict[str, dict[str, Any]], digest: str) -> None:
+        self.values = values
+        self.digest = digest
+
+    def get(self, test_name: str, key: str) -> Any:
+        return self.values[test_name][key]
+
+    @classmethod
+    def compute(
+        cls,
+        assignment: Assignment,
+        assignment_dir: Path,
+        fixtures: FixtureSet,
+        reference: ModuleType,
+        cache_dir: Path | None = None,
+    ) -> ExpectedValues:
+        digest = spec_digest(assignment_dir, fixtures, reference)
+        cached = _read_cache(cache_dir, assignment.id, digest)
+        if cached is not None:
+            return cls(cached, digest)
+        values: dict[str, dict[str, Any]] = {}
+        for i, test in enumerate(assignment.tests):
+            wanted = {
+                key: ref
+                for key, ref in outputs_of(test).items()
+                if any(isinstance(c, MatchCheck) and c.match_key == key for c in test.checks)
+            }
+            if not wanted:
+                continue
+            try:
+                run = steps.run_steps(reference, [s.to_plan() for s in test.steps], fixtures)
+                values[test.name] = {
+                    key: steps.lookup(run.env, ref["ref"], ref["path"], fixtures)
+                    for key, ref in wanted.items()
+                }
+            except Exception as exc:
+                raise SpecError(
+                    f"the reference fails on this test: {exc}", f"tests[{i}] ({test.name!r})"
+                ) from None
+        _write_cache(cache_dir, assignment.id, digest, values)
+        return cls(values, digest)
+
+
+def _cache_path(cache_dir: Path, assignment_id: str, digest: str) -> Path:
+    return Path(cache_dir) / "expected" / f"{assignment_id}-{digest[:24]}"
+
+
+def _read_cache(cache_dir: Path | None, assignment_id: str, digest: str) -> dict | None:
+    if cache_dir is None:
+        return None
+    folder = _cache_path(cache_dir, assignment_id, digest)
+    index = folder / "expected.json"
+    if not index.is_file():
+        return None
+    blobs = {p.name: p.read_bytes() for p in folder.glob("*.npy")}
+    return codec.decode(json.loads(index.read_text()), blobs, max_array_bytes=1 << 31)
+
+
+def _write_cache(cache_dir: Path | None, assignment_id: str, digest: str, values: dict) -> None:
+    if cache_dir is None:
+        return
+    folder = _cache_path(cache_dir, assignment_id, digest)
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    tree, blobs = codec.encode(values, prefix="e")
+    for name, data in blobs.items():
+        (tmp / name).write_bytes(data)
+    (tmp / "expected.json").write_text(json.dumps(tree, allow_nan=False))
+    if folder.exists():  # another process won the race; theirs is identical
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
+    tmp.rename(folder)

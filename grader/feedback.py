@@ -1,0 +1,52 @@
+"""Feedback in Gradescope's ``results.json`` shape, so it drops into an LMS as is.
+
+    {"score", "execution_time", "output", "visibility",
+     "tests": [{"name", "score", "max_score", "status", "output", "visibility", "tags"}]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from grader.scoring import TestResult
+
+
+def results_json(
+    tests: Sequence[TestResult], execution_time: float, output: str = ""
+) -> dict[str, Any]:
+    score = round(sum(t.score for t in tests), 4)
+    max_score = sum(t.max_score for t in tests)
+    passed = sum(1 for t in tests if t.passed)
+    summary = f"Score {score:g} / {max_score:g}: {passed} of {len(tests)} tests passed."
+    return {
+        "score": score,
+        "execution_time": round(execution_time, 3),
+        "output": "\n".join(part for part in (summary, output) if part),
+        "visibility": "visible",
+        "tests": [
+            {
+                "name": t.name,
+                "score": t.score,
+                "max_score": t.max_score,
+                "status": "passed" if t.passed else "failed",
+                "output": t.output,
+                "visibility": t.visibility,
+                "tags": list(t.tags),
+            }
+            for t in tests
+        ],
+    }
+
+
+def summary_text(results: dict[str, Any]) -> str:
+    """A readable table for the terminal."""
+    lines = []
+    for test in results["tests"]:
+        mark = "PASS" if test["status"] == "passed" else "FAIL"
+        lines.append(f"{mark}  {test['score']:>5g}/{test['max_score']:<3g} {test['name']}")
+        if test["status"] != "passed":
+            lines.extend(f"            {line}" for line in test["output"].splitlines()[:12])
+    lines.append("")
+    lines.append(results["output"])
+    return "\n".join(lines)

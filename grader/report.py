@@ -1,0 +1,118 @@
+"""The runner's report: what the sandbox wrote, read defensively.
+
+The runner writes ``report.json`` and ``.npy`` blobs (see docs/sandbox-contract.md).
+Everything here came out of a container that ran untrusted code, so it is parsed
+as data with caps: JSON only, arrays through the codec (``allow_pickle=False``),
+unknown fields ignored, wrong types turned into a "malformed output" status.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader import codec
+
+REPORT_FILE = "report.json"
+MAX_REPORT_BYTES = 8 * 1024 * 1024
+MAX_TEXT = 8000
+
+
+@dataclass(frozen=True)
+class PhaseResult:
+    """The outcome of the import phase or of one test, as the runner saw it."""
+
+    status: str  # ok | error | timeout | killed | exited | too_large | not_run | missing
+    duration: float = 0.0
+    error_type: str = ""
+    message: str = ""
+    traceback: str = ""
+    step: str = ""
+    signal: int | None = None
+    exit_code: int | None = None
+    oom: bool = False
+    stdout: str = ""
+    stdout_bytes: int = 0
+    warnings: tuple[dict[str, str], ...] = ()
+    values: Mapping[str, Any] = field(default_factory=dict)
+    value_errors: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunReport:
+    complete: bool
+    import_: PhaseResult
+    tests: Mapping[str, PhaseResult]
+
+
+def parse(files: Mapping[str, bytes], max_array_bytes: int) -> RunReport | None:
+    """None when there is no readable report at all."""
+    raw = files.get(REPORT_FILE)
+    if raw is None or len(raw) > MAX_REPORT_BYTES:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    tests_raw = data.get("tests")
+    tests: dict[str, PhaseResult] = {}
+    if isinstance(tests_raw, dict):
+        for test_id, entry in tests_raw.items():
+            tests[str(test_id)] = _phase(entry, files, max_array_bytes)
+    return RunReport(
+        complete=data.get("complete") is True,
+        import_=_phase(data.get("import"), files, max_array_bytes),
+        tests=tests,
+    )
+
+
+def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> PhaseResult:
+    if not isinstance(entry, dict):
+        return PhaseResult(status="missing")
+    values: dict[str, Any] = {}
+    value_errors: dict[str, str] = {}
+    raw_values = entry.get("values")
+    if isinstance(raw_values, dict):
+        for key, tree in raw_values.items():
+            try:
+                values[str(key)] = codec.decode(tree, files, max_array_bytes)
+            except codec.CodecError as exc:
+                value_errors[str(key)] = str(exc)
+    warnings_raw = entry.get("warnings")
+    warnings = tuple(
+        {"call": _text(w.get("call"), 100), "message": _text(w.get("message"), 300)}
+        for w in (warnings_raw if isinstance(warnings_raw, list) else [])[:50]
+        if isinstance(w, dict)
+    )
+    return PhaseResult(
+        status=_text(entry.get("status"), 20) or "missing",
+        duration=_number(entry.get("duration")),
+        error_type=_text(entry.get("error_type"), 200),
+        message=_text(entry.get("message"), 2000),
+        traceback=_text(entry.get("traceback"), MAX_TEXT),
+        step=_text(entry.get("step"), 200),
+        signal=_int(entry.get("signal")),
+        exit_code=_int(entry.get("exit_code")),
+        oom=entry.get("oom") is True,
+        stdout=_text(entry.get("stdout"), MAX_TEXT),
+        stdout_bytes=int(_number(entry.get("stdout_bytes"))),
+        warnings=warnings,
+        values=values,
+        value_errors=value_errors,
+    )
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -1,0 +1,131 @@
+"""Step interpreter: run a test's steps against a module of functions.
+
+The same code runs a test twice: inside the sandbox against the student's module,
+and on the trusted side against the reference module to get expected values. So
+both sides interpret the steps identically, and the expected values never travel
+into the sandbox.
+
+This module is copied into the sandbox: standard library and NumPy only.
+
+A step is a JSON object:
+    {"call": "forward_pass", "args": [arg, ...], "kwargs": {"name": arg}, "as": "fwd"}
+    {"call": "forward", "on": arg, ...}       # a method of an earlier result
+An arg is one of:
+    {"ref": "fwd", "path": [0, "key"]}        # a fixture or an earlier step's result
+    {"function": "relu_activation"}           # a function of the module under test
+    {"probe": "cubic_sine"}                   # a fixed scalar test function (below)
+    {"value": <json>}                         # a JSON literal (lists stay lists)
+    {"array": <nested list>, "dtype": "float64"}
+    {"list": [arg, ...]}
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+
+def _cubic_sine(a: Any) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    return float(np.sum(a**3) + np.sum(np.sin(a)))
+
+
+def _quadratic(a: Any) -> float:
+    a = np.asarray(a, dtype=np.float64)
+    return float(np.sum(a * a) + np.sum(a))
+
+
+PROBES: dict[str, Callable[[Any], float]] = {"cubic_sine": _cubic_sine, "quadratic": _quadratic}
+
+
+class StepError(Exception):
+    """A step raised, or its arguments could not be resolved."""
+
+    def __init__(self, index: int, call: str, cause: BaseException) -> None:
+        super().__init__(f"step {index + 1} ({call}): {type(cause).__name__}: {cause}")
+        self.index = index
+        self.call = call
+        self.cause = cause
+
+
+@dataclass
+class StepRun:
+    """What running a list of steps left behind."""
+
+    env: dict[str, Any]
+    warnings: list[dict[str, str]] = field(default_factory=list)
+
+
+def run_steps(
+    module: ModuleType | Any,
+    steps: list[dict[str, Any]],
+    fixture: Callable[[str], Any],
+) -> StepRun:
+    """Run ``steps`` in order; floating-point warnings are recorded, not raised."""
+    run = StepRun(env={})
+    for index, step in enumerate(steps):
+        call = step["call"]
+        try:
+            target = _callable(module, step, run.env, fixture)
+            args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
+            kwargs = {k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()}
+            with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+                warnings.simplefilter("always")
+                result = target(*args, **kwargs)
+        except Exception as exc:
+            raise StepError(index, call, exc) from exc
+        for w in caught:
+            if issubclass(w.category, RuntimeWarning):
+                run.warnings.append({"call": call, "message": str(w.message)})
+        if "as" in step:
+            run.env[step["as"]] = result
+    return run
+
+
+def _callable(module: Any, step: Mapping[str, Any], env: dict[str, Any], fixture: Callable[[str], Any]) -> Any:
+    name = step["call"]
+    owner = _resolve(step["on"], module, env, fixture) if "on" in step else module
+    target = getattr(owner, name, None)
+    if target is None:
+        where = "the submitted module" if "on" not in step else f"the {type(owner).__name__} object"
+        raise AttributeError(f"{where} has no attribute {name!r}")
+    if not callable(target):
+        raise TypeError(f"{name!r} is not callable")
+    return target
+
+
+def _resolve(arg: Mapping[str, Any], module: Any, env: dict[str, Any], fixture: Callable[[str], Any]) -> Any:
+    if "ref" in arg:
+        return lookup(env, arg["ref"], arg.get("path", []), fixture)
+    if "function" in arg:
+        fn = getattr(module, arg["function"], None)
+        if fn is None:
+            raise AttributeError(f"the submitted module has no function {arg['function']!r}")
+        return fn
+    if "probe" in arg:
+        return PROBES[arg["probe"]]
+    if "value" in arg:
+        return arg["value"]
+    if "array" in arg:
+        return np.array(arg["array"], dtype=arg.get("dtype", "float64"))
+    if "list" in arg:
+        return [_resolve(a, module, env, fixture) for a in arg["list"]]
+    raise ValueError(f"unknown argument form {sorted(arg)}")
+
+
+def lookup(env: Mapping[str, Any], ref: str, path: list[Any], fixture: Callable[[str], Any]) -> Any:
+    """Follow ``path`` (indexes, keys or attribute names) from a named value."""
+    value = env[ref] if ref in env else fixture(ref)
+    for part in path:
+        if isinstance(part, int):
+            value = value[part]
+        elif isinstance(value, Mapping):
+            value = value[part]
+        else:
+            value = getattr(value, part)
+    return value

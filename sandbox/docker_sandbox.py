@@ -1,0 +1,206 @@
+"""The Docker implementation of the Sandbox protocol (docs/sandbox-contract.md).
+
+One container per submission, named after the run id (a leftover of the same name
+is removed first, so a retried job starts clean). Inputs are bind-mounted
+read-only; nothing is mounted writable; the runner's report comes back on the
+container's stdout, which only the runner can write to.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import math
+import re
+import shutil
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import LogConfig, Ulimit
+
+import grader
+from grader.errors import InfrastructureError
+from grader.sandbox import SandboxOutcome, SandboxRequest
+from grader.spec import Limits
+
+RUNNER_FILES = {
+    "runner.py": Path(__file__).with_name("runner.py"),
+    "grader/codec.py": Path(grader.__file__).with_name("codec.py"),
+    "grader/steps.py": Path(grader.__file__).with_name("steps.py"),
+}
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
+START_MARGIN = 20.0  # seconds on top of the submission limit: container start, imports, report
+SANDBOX_UID = 1000
+
+
+class DockerSandbox:
+    """Runs a SandboxRequest in a locked-down container of ``image``."""
+
+    def __init__(self, image: str, work_dir: Path, client: docker.DockerClient | None = None) -> None:
+        self.image = image
+        self.work_dir = Path(work_dir)
+        self._client = client
+
+    @property
+    def client(self) -> docker.DockerClient:
+        if self._client is None:
+            try:
+                self._client = docker.from_env(timeout=60)
+                self._client.ping()
+            except docker.errors.DockerException as exc:
+                raise InfrastructureError(f"cannot reach the Docker engine: {exc}") from None
+        return self._client
+
+    def run(self, request: SandboxRequest) -> SandboxOutcome:
+        if not RUN_ID.match(request.run_id):
+            raise ValueError(f"run id {request.run_id!r} is not a safe container name")
+        folder = self.work_dir / request.run_id
+        name = f"mlgrader-{request.run_id}"
+        shutil.rmtree(folder, ignore_errors=True)
+        try:
+            self._stage(folder, request)
+            self._remove(name)
+            return self._run_container(name, folder, request.limits)
+        finally:
+            self._remove(name)
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # -------------------------------------------------------------- staging
+
+    def _stage(self, folder: Path, request: SandboxRequest) -> None:
+        files: dict[str, bytes] = {
+            "grader/plan.json": json.dumps(request.plan).encode(),
+            "grader/lib/grader/__init__.py": b"",
+        }
+        files.update({f"grader/lib/{k}": v.read_bytes() for k, v in RUNNER_FILES.items()})
+        files.update({f"grader/fixtures/{k}": v for k, v in request.fixtures.items()})
+        files.update({f"submission/{k}": v for k, v in request.submission.items()})
+        for rel, data in files.items():
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            path.chmod(0o644)
+        for path in [folder, *folder.rglob("*")]:
+            if path.is_dir():
+                path.chmod(0o755)
+
+    # -------------------------------------------------------------- running
+
+    def _run_container(self, name: str, folder: Path, limits: Limits) -> SandboxOutcome:
+        threads = str(max(1, math.ceil(limits.cpus)))
+        try:
+            container = self.client.containers.create(
+                self.image,
+                command=["python3", "/grader/lib/runner.py"],
+                name=name,
+                user=f"{SANDBOX_UID}:{SANDBOX_UID}",
+                working_dir="/workspace",
+                network_mode="none",
+                read_only=True,
+                cap_drop=["ALL"],
+                security_opt=["no-new-privileges"],
+                pids_limit=limits.pids,
+                mem_limit=f"{limits.memory_mb}m",
+                memswap_limit=f"{limits.memory_mb}m",
+                nano_cpus=int(limits.cpus * 1e9),
+                ulimits=[
+                    Ulimit(name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20),
+                    Ulimit(name="core", soft=0, hard=0),
+                    Ulimit(name="nofile", soft=256, hard=256),
+                ],
+                tmpfs={
+                    "/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev",
+                    "/workspace": f"size={limits.tmp_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},mode=0700,nosuid,nodev",
+                },
+                volumes={
+                    str(folder / "grader"): {"bind": "/grader", "mode": "ro"},
+                    str(folder / "submission"): {"bind": "/submission", "mode": "ro"},
+                },
+                environment={
+                    "OMP_NUM_THREADS": threads,
+                    "OPENBLAS_NUM_THREADS": threads,
+                    "MKL_NUM_THREADS": threads,
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONHASHSEED": "0",
+                    "HOME": "/workspace",
+                },
+                log_config=LogConfig(
+                    type="json-file",
+                    config={"max-size": f"{2 * limits.output_mb + 16}m", "max-file": "1"},
+                ),
+                hostname="sandbox",
+                labels={"mlgrader": "sandbox"},
+            )
+        except docker.errors.ImageNotFound:
+            raise InfrastructureError(
+                f"the sandbox image {self.image!r} is missing; build it with `make setup`"
+            ) from None
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot create the sandbox container: {exc}") from None
+        started = time.monotonic()
+        timed_out = False
+        try:
+            container.start()
+            try:
+                status = container.wait(timeout=limits.submission_timeout + START_MARGIN)
+                exit_code = status.get("StatusCode")
+            except Exception:  # the wait timed out (requests raises its own types)
+                timed_out = True
+                exit_code = None
+                with contextlib.suppress(docker.errors.DockerException):
+                    container.kill()
+            duration = time.monotonic() - started
+            container.reload()
+            oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
+            stdout = container.logs(stdout=True, stderr=False)
+            stderr = container.logs(stdout=False, stderr=True, tail=200)
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"the sandbox container failed: {exc}") from None
+        files = parse_stream(stdout, max_bytes=(2 * limits.output_mb + 16) << 20)
+        return SandboxOutcome(
+            files=files,
+            exit_code=exit_code,
+            timed_out=timed_out,
+            oom_killed=oom,
+            duration=duration,
+            log=stderr.decode("utf-8", "replace")[-4000:],
+        )
+
+    def _remove(self, name: str) -> None:
+        try:
+            self.client.containers.get(name).remove(force=True)
+        except docker.errors.NotFound:
+            return
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot remove container {name}: {exc}") from None
+
+
+def parse_stream(stdout: bytes, max_bytes: int) -> Mapping[str, bytes]:
+    """Files from the runner's JSON-lines stream; an incomplete stream yields what parsed."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for line in stdout[: max_bytes].splitlines():
+        try:
+            item: Any = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(item, dict) or "end" in item:
+            continue
+        name, data = item.get("file"), item.get("b64")
+        if not isinstance(name, str) or not isinstance(data, str) or not re.fullmatch(r"[\w.-]{1,120}", name):
+            continue
+        try:
+            content = base64.b64decode(data, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        total += len(content)
+        if total > max_bytes:
+            break
+        files[name] = content
+    return files

@@ -1,0 +1,90 @@
+"""Malformed assignment specs fail with a message naming the file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from grader.errors import SpecError
+from grader.spec import load_assignment
+
+VALID = """\
+version: 1
+id: demo
+title: Demo
+submission: {files: [hw.py], module: hw}
+reference: {module: reference.cs189_hw2.hw2}
+tolerance: {rtol: 1.0e-7, atol: 1.0e-10}
+fixtures:
+  s: {kind: literal, value: [1.0, 2.0], dtype: float64, visibility: public}
+  secret: {kind: literal, value: [3.0], visibility: hidden}
+tests:
+  - name: sigmoid
+    points: 1
+    steps:
+      - {call: sigmoid_activation, args: [$s], as: sig}
+    checks:
+      - {match: "$sig[0]"}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "assignment.yaml").write_text(text)
+    return tmp_path
+
+
+def test_valid_spec_loads(tmp_path: Path) -> None:
+    assignment = load_assignment(write(tmp_path, VALID))
+    assert assignment.tests[0].all_tags() == ["sigmoid_activation"]
+    assert assignment.max_score == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "line", "expected"),
+    [
+        ("points: 1", "points: one", 12, "tests[0].points: Input should be a valid number"),
+        ("points: 1", "points: -2", 12, "tests[0].points: Input should be greater than or equal to 0"),
+        ("    points: 1\n", "", 11, "tests[0].points: Field required"),
+        ("{match: \"$sig[0]\"}", "{match: \"$sig[0]\", rtol: abc}", 16, "tests[0].checks[0].rtol: Input should be a valid number"),
+        ("{match: \"$sig[0]\"}", "{matches: \"$sig[0]\"}", 16, "a check has exactly one of the keys"),
+        ("{match: \"$sig[0]\"}", "{match: \"$nope[0]\"}", 16, "no step saves a result under that name"),
+        ("args: [$s]", "args: [$secret]", 14, "passes hidden fixture $secret to student code"),
+        ("args: [$s]", "args: [$missing]", 14, "uses $missing, which is neither a fixture"),
+        ("kind: literal, value: [1.0, 2.0]", "kind: pickle", 8, "fixtures.s: a pickle fixture needs path"),
+        ("visibility: public}", "visibility: secret}", 8, "fixtures.s.visibility: Input should be 'public' or 'hidden'"),
+        ("call: sigmoid_activation", "call: 'not a name'", 14, "tests[0].steps[0].call: String should match pattern"),
+        ("module: hw}", "module: hw, extra: 1}", 4, "submission.extra: Extra inputs are not permitted"),
+        ("tolerance: {rtol: 1.0e-7, atol: 1.0e-10}\n", "", 15, "a match check needs rtol and atol"),
+        ("    visibility: visible\n" if False else "    points: 1\n", "    points: 1\n    visibility: secret\n", 13,
+         "tests[0].visibility: Input should be 'visible', 'hidden', 'after_due_date' or 'after_published'"),
+        ("title: Demo", "title: [unclosed", 3, "invalid YAML: expected ',' or ']'"),
+        ("version: 1", "version: 7", 1, "this grader reads spec version 1"),
+    ],
+)
+def test_malformed_spec_names_the_place(
+    tmp_path: Path, old: str, new: str, line: int, expected: str
+) -> None:
+    assert old in VALID
+    folder = write(tmp_path, VALID.replace(old, new, 1))
+    with pytest.raises(SpecError) as info:
+        load_assignment(folder)
+    message = str(info.value)
+    assert expected in message
+    assert message.startswith(f"{folder / 'assignment.yaml'}:{line}:"), message
+
+
+def test_missing_assignment_directory(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="no such assignment directory"):
+        load_assignment(tmp_path / "nope")
+
+
+def test_missing_yaml_file(tmp_path: Path) -> None:
+    with pytest.raises(SpecError, match="assignment.yaml is missing"):
+        load_assignment(tmp_path)
+
+
+def test_two_tests_with_one_name(tmp_path: Path) -> None:
+    test = VALID[VALID.index("  - name: sigmoid"):]
+    with pytest.raises(SpecError, match=r"two tests are named 'sigmoid'"):
+        load_assignment(write(tmp_path, VALID + test))
