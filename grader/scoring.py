@@ -26,6 +26,9 @@ from grader.spec import (
 )
 
 
+STDOUT_SHOWN = 2000  # characters of a test's printed output shown in feedback
+
+
 @dataclass(frozen=True)
 class CheckResult:
     passed: bool
@@ -91,8 +94,8 @@ def _result(test: TestSpec, score: float, output: str, phase: PhaseResult) -> Te
 def _stdout_lines(phase: PhaseResult) -> list[str]:
     if not phase.stdout_bytes:
         return []
-    text = phase.stdout.rstrip()
-    shown = len(phase.stdout.encode())
+    text = phase.stdout[:STDOUT_SHOWN].rstrip()
+    shown = len(phase.stdout[:STDOUT_SHOWN].encode())
     note = f" (first {shown} of {phase.stdout_bytes} bytes)" if phase.stdout_bytes > shown else ""
     return [f"Your code printed{note}:", text]
 

@@ -319,9 +319,10 @@ class TestSpec(Model):
                 if step.as_ in produced:
                     raise ValueError(f"steps[{i}]: the name {step.as_!r} is already used")
                 produced.add(step.as_)
+        inputs = self.fixture_refs()  # a check may look at an input after the steps ran
         for i, check in enumerate(self.checks):
             ref = check_ref(check)
-            if ref is not None and parse_ref(ref)["ref"] not in produced:
+            if ref is not None and parse_ref(ref)["ref"] not in produced | inputs:
                 raise ValueError(
                     f"checks[{i}]: refers to {ref!r}, but no step saves a result under that name "
                     f"(steps save with `as:`; saved: {sorted(produced) or 'none'})"

@@ -40,7 +40,17 @@ def _quadratic(a: Any) -> float:
     return float(np.sum(a * a) + np.sum(a))
 
 
-PROBES: dict[str, Callable[[Any], float]] = {"cubic_sine": _cubic_sine, "quadratic": _quadratic}
+def _coupled_cubic(a: Any) -> float:
+    """Entries interact through the last term, so a perturbation left in place shows."""
+    a = np.asarray(a, dtype=np.float64)
+    return float(np.sum(a**3) + np.sum(np.sin(a)) + 0.5 * np.sum(a) ** 2)
+
+
+PROBES: dict[str, Callable[[Any], float]] = {
+    "cubic_sine": _cubic_sine,
+    "coupled_cubic": _coupled_cubic,
+    "quadratic": _quadratic,
+}
 
 
 class StepError(Exception):
@@ -74,7 +84,10 @@ def run_steps(
             target = _callable(module, step, run.env, fixture)
             args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
             kwargs = {k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()}
-            with warnings.catch_warnings(record=True) as caught, np.errstate(all="warn"):
+            # Underflow is not a fault: exp(-1000) rounding to 0 is what a stable sigmoid does.
+            with warnings.catch_warnings(record=True) as caught, np.errstate(
+                over="warn", divide="warn", invalid="warn", under="ignore"
+            ):
                 warnings.simplefilter("always")
                 result = target(*args, **kwargs)
         except Exception as exc:

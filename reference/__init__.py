@@ -1,0 +1,1 @@
+"""Trusted reference solutions for the graded assignments."""

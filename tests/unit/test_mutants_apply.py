@@ -1,0 +1,59 @@
+"""Every mutant in testcases/*/mutants.yaml applies to its reference exactly once and compiles."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+
+from reference.cs189_hw2 import TEST_NAMES  # noqa: E402
+
+# assignment -> (reference source, its mutants, the assignment's test names)
+ASSIGNMENTS = {
+    "cs189_hw2": (
+        ROOT / "reference" / "cs189_hw2" / "hw2.py",
+        ROOT / "testcases" / "cs189_hw2" / "mutants.yaml",
+        TEST_NAMES,
+    ),
+}
+SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+
+
+def mutants(assignment: str) -> list[dict[str, Any]]:
+    """The assignment's mutant entries."""
+    return yaml.safe_load(ASSIGNMENTS[assignment][1].read_text())
+
+
+CASES = [
+    pytest.param(assignment, entry, id=f"{assignment}:{entry['name']}")
+    for assignment in ASSIGNMENTS
+    for entry in mutants(assignment)
+]
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_mutant_list_is_well_formed(assignment: str) -> None:
+    entries = mutants(assignment)
+    assert isinstance(entries, list) and len(entries) >= 10
+    names = [entry["name"] for entry in entries]
+    assert len(set(names)) == len(names), "mutant names must be unique"
+
+
+@pytest.mark.parametrize(("assignment", "entry"), CASES)
+def test_mutant_applies_once_and_compiles(assignment: str, entry: dict[str, Any]) -> None:
+    source_path, _, test_names = ASSIGNMENTS[assignment]
+    source = source_path.read_text()
+    assert set(entry) == {"name", "description", "old", "new", "fails"}
+    assert SNAKE.match(entry["name"]), entry["name"]
+    assert isinstance(entry["description"], str) and "\n" not in entry["description"].strip()
+    assert entry["old"] and entry["old"] != entry["new"]
+    assert source.count(entry["old"]) == 1, "`old` must occur exactly once in the reference"
+    assert entry["fails"] and set(entry["fails"]) <= set(test_names), entry["fails"]
+    mutated = source.replace(entry["old"], entry["new"])
+    assert mutated != source
+    compile(mutated, f"<mutant {entry['name']}>", "exec")
