@@ -24,22 +24,22 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reference.cs189_hw2 import hw2  # noqa: E402
+from reference.cs189_hw2 import hw2, load_mnist_3v9  # noqa: E402
 
-DATA = ROOT / "testcases" / "cs189_hw2" / "data" / "mnist_3v9.npz"
+DATA = ROOT / "testcases" / "cs189_hw2" / "data"
 LAYER_DIMS = [784, 200, 1]
 MARGIN = 0.015
 
 
 def load_data() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """X_train/255, y_train, X_test/255, y_test as float64."""
-    with np.load(DATA) as d:
-        return (
-            d["X_train"] / 255.0,
-            d["y_train"].astype(np.float64),
-            d["X_test"] / 255.0,
-            d["y_test"].astype(np.float64),
-        )
+    d = load_mnist_3v9(DATA)
+    return (
+        d["X_train"] / 255.0,
+        d["y_train"].astype(np.float64),
+        d["X_test"] / 255.0,
+        d["y_test"].astype(np.float64),
+    )
 
 
 def train_variant(

@@ -37,7 +37,9 @@ class CodecError(ValueError):
     """Bytes or a tree that do not follow the codec's rules."""
 
 
-def encode(value: Any, prefix: str, to_array: Callable[[Any], Any] | None = None) -> tuple[Any, dict[str, bytes]]:
+def encode(
+    value: Any, prefix: str, to_array: Callable[[Any], Any] | None = None
+) -> tuple[Any, dict[str, bytes]]:
     """Encode ``value`` into a JSON-able tree and a dict of blob name -> npy bytes.
 
     ``to_array`` converts library objects (for example torch tensors) to arrays;
@@ -94,7 +96,7 @@ def decode(tree: Any, blobs: Mapping[str, bytes], max_array_bytes: int) -> Any:
             return [walk(x, depth + 1) for x in node]
         if not isinstance(node, dict) or len(node) != 1:
             raise CodecError(f"malformed value node {str(node)[:60]!r}")
-        (tag, body), = node.items()
+        ((tag, body),) = node.items()
         if tag == "__float__" and body in ("nan", "inf", "-inf"):
             return float(body)
         if tag == "__tuple__" and isinstance(body, list):

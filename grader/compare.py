@@ -49,7 +49,9 @@ def compare(got: Any, expected: Any, rtol: float, atol: float, where: str = "") 
     label = f"{where}: " if where else ""
     if isinstance(expected, (list, tuple)) and not _is_numeric_list(expected):
         if not isinstance(got, (list, tuple)):
-            return Comparison(False, f"{label}expected a list of {len(expected)} items, got {describe(got)}")
+            return Comparison(
+                False, f"{label}expected a list of {len(expected)} items, got {describe(got)}"
+            )
         if len(got) != len(expected):
             return Comparison(False, f"{label}expected {len(expected)} items, got {len(got)}")
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
@@ -63,7 +65,9 @@ def compare(got: Any, expected: Any, rtol: float, atol: float, where: str = "") 
         return Comparison(bool(same), f"{label}{'matches' if same else 'does not match'}")
     arr = as_numeric(got)
     if arr is None:
-        return Comparison(False, f"{label}expected a numeric array of shape {exp.shape}, got {describe(got)}")
+        return Comparison(
+            False, f"{label}expected a numeric array of shape {exp.shape}, got {describe(got)}"
+        )
     return compare_arrays(arr, exp, rtol, atol, label)
 
 
@@ -72,7 +76,9 @@ def _is_numeric_list(value: Any) -> bool:
     return all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in value)
 
 
-def compare_arrays(got: np.ndarray, exp: np.ndarray, rtol: float, atol: float, label: str = "") -> Comparison:
+def compare_arrays(
+    got: np.ndarray, exp: np.ndarray, rtol: float, atol: float, label: str = ""
+) -> Comparison:
     if got.shape != exp.shape:
         return Comparison(False, f"{label}expected shape {exp.shape}, got shape {got.shape}")
     got = got.astype(np.float64, copy=False)

@@ -1,7 +1,7 @@
 """Feedback in Gradescope's ``results.json`` shape, so it drops into an LMS as is.
 
-    {"score", "execution_time", "output", "visibility",
-     "tests": [{"name", "score", "max_score", "status", "output", "visibility", "tags"}]}
+{"score", "execution_time", "output", "visibility",
+ "tests": [{"name", "score", "max_score", "status", "output", "visibility", "tags"}]}
 """
 
 from __future__ import annotations

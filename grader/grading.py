@@ -100,13 +100,18 @@ class Grader:
         if run.import_.status not in ("ok", "missing"):
             module = self.assignment.submission.module
             reason = failure_message(run.import_, self.assignment, None)
-            return PhaseResult(status="import_failed", message=f"could not import {module}.py: {reason}")
+            return PhaseResult(
+                status="import_failed", message=f"could not import {module}.py: {reason}"
+            )
         phase = run.tests.get(tid)
         if phase is not None and phase.status != "missing":
             return phase
         if outcome.timed_out:
             total = self.assignment.limits.submission_timeout
-            return PhaseResult(status="not_run", message=f"not run: the submission's total time limit of {total:g} s ran out")
+            return PhaseResult(
+                status="not_run",
+                message=f"not run: the submission's total time limit of {total:g} s ran out",
+            )
         return PhaseResult(status="missing")
 
     def _no_report(self, outcome: SandboxOutcome) -> RunReport:
@@ -128,11 +133,17 @@ class Grader:
 
     def _note(self, outcome: SandboxOutcome) -> str:
         if outcome.timed_out:
-            return f"The submission hit its total time limit of {self.assignment.limits.submission_timeout:g} s."
+            total = self.assignment.limits.submission_timeout
+            return f"The submission hit its total time limit of {total:g} s."
         return ""
 
 
-def grade_path(assignment_dir: Path, files: Mapping[str, bytes], sandbox: Sandbox, run_id: str,
-               cache_dir: Path | None = None) -> dict[str, Any]:
+def grade_path(
+    assignment_dir: Path,
+    files: Mapping[str, bytes],
+    sandbox: Sandbox,
+    run_id: str,
+    cache_dir: Path | None = None,
+) -> dict[str, Any]:
     """Convenience: load the assignment and grade one submission."""
     return Grader.load(assignment_dir, cache_dir).grade(files, sandbox, run_id)

@@ -11,7 +11,6 @@ import numpy as np
 
 from grader.compare import as_numeric, compare, describe
 from grader.report import PhaseResult
-from grader.steps import lookup
 from grader.spec import (
     Assignment,
     LengthCheck,
@@ -24,7 +23,7 @@ from grader.spec import (
     key_of,
     ref_key,
 )
-
+from grader.steps import lookup
 
 STDOUT_SHOWN = 2000  # characters of a test's printed output shown in feedback
 
@@ -105,7 +104,11 @@ def _stdout_lines(phase: PhaseResult) -> list[str]:
 
 def failure_message(phase: PhaseResult, assignment: Assignment, test: TestSpec | None) -> str:
     limits = assignment.limits
-    timeout = (test.timeout if test and test.timeout else limits.test_timeout) if test else limits.import_timeout
+    timeout = (
+        (test.timeout if test and test.timeout else limits.test_timeout)
+        if test
+        else limits.import_timeout
+    )
     where = f" in {phase.step}" if phase.step else ""
     status = phase.status
     if status == "error":
@@ -155,7 +158,9 @@ def _check(check: Any, test: TestSpec, phase: PhaseResult, ctx: Context) -> Chec
         return _no_warnings(check, phase)
     if isinstance(check, MetricCheck):
         return _metric(check, phase, ctx)
-    text = next(getattr(check, a) for a in ("match", "shape", "length", "stats") if hasattr(check, a))
+    text = next(
+        getattr(check, a) for a in ("match", "shape", "length", "stats") if hasattr(check, a)
+    )
     key = ref_key(text)
     label = check.label or text
     if key in phase.value_errors:
@@ -202,7 +207,9 @@ def _length(check: LengthCheck, label: str, got: Any) -> CheckResult:
 def _stats(check: StatsCheck, label: str, got: Any) -> CheckResult:
     arr = as_numeric(got)
     if arr is None or arr.size == 0:
-        return CheckResult(False, check.weight, f"{label}: expected a non-empty array, got {describe(got)}")
+        return CheckResult(
+            False, check.weight, f"{label}: expected a non-empty array, got {describe(got)}"
+        )
     arr = arr.astype(np.float64)
     if not np.isfinite(arr).all():
         return CheckResult(False, check.weight, f"{label}: contains NaN or infinite values")
@@ -229,15 +236,19 @@ def _metric(check: MetricCheck, phase: PhaseResult, ctx: Context) -> CheckResult
             value = float(ctx.metric(check.metric)(*args))
     except Exception as exc:  # the student's values did not fit the metric
         return CheckResult(
-            False, check.weight, f"{label}: could not be computed from the returned values: "
-            f"{type(exc).__name__}: {str(exc)[:300]}"
+            False,
+            check.weight,
+            f"{label}: could not be computed from the returned values: "
+            f"{type(exc).__name__}: {str(exc)[:300]}",
         )
     ok = (check.min is None or value >= check.min) and (check.max is None or value <= check.max)
     need = " and ".join(
-        part for part in (
+        part
+        for part in (
             f">= {check.min:g}" if check.min is not None else "",
             f"<= {check.max:g}" if check.max is not None else "",
-        ) if part
+        )
+        if part
     )
     return CheckResult(ok, check.weight, f"{label} {value:.4f} (needs {need})")
 

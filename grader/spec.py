@@ -432,17 +432,15 @@ class Assignment(Model):
                         "it only in a metric check)"
                     )
             for j, check in enumerate(test.checks):
-                if isinstance(check, MatchCheck) and None in (check.rtol, check.atol):
-                    if self.tolerance is None:
-                        raise ValueError(
-                            f"tests[{i}].checks[{j}]: a match check needs rtol and atol, "
-                            "on the check or in the assignment's tolerance"
-                        )
+                untoleranced = isinstance(check, MatchCheck) and None in (check.rtol, check.atol)
+                if untoleranced and self.tolerance is None:
+                    raise ValueError(
+                        f"tests[{i}].checks[{j}]: a match check needs rtol and atol, "
+                        "on the check or in the assignment's tolerance"
+                    )
                 if isinstance(check, MetricCheck):
                     for name in (n for a in check.args for n in refs_in(a)):
-                        if name not in self.fixtures and name not in {
-                            s.as_ for s in test.steps
-                        }:
+                        if name not in self.fixtures and name not in {s.as_ for s in test.steps}:
                             raise ValueError(
                                 f"tests[{i}].checks[{j}]: uses ${name}, which is neither a "
                                 "fixture nor a saved step result"
@@ -498,7 +496,7 @@ def load_assignment(directory: Path) -> Assignment:
         located = LOCATED.match(message)
         if located:  # a cross-reference check names its own place
             loc = loc + _parse_loc(located.group(1))
-            message = message[located.end():]
+            message = message[located.end() :]
             line = _line_of(root, loc)
         field_path = _format_loc(loc) or "(top level)"
         more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
@@ -523,7 +521,11 @@ def _field_loc(loc: tuple[Any, ...], data: Any) -> list[Any]:
             out.append("as")
     if loc and isinstance(loc[-1], str) and loc[-1] not in ("as_",) and loc[-1] not in out[-1:]:
         tail = loc[-1]
-        if isinstance(node, dict) and not tail.startswith(("function-", "tagged-")) and tail not in CHECK_KINDS:
+        if (
+            isinstance(node, dict)
+            and not tail.startswith(("function-", "tagged-"))
+            and tail not in CHECK_KINDS
+        ):
             out.append(tail)
     return out
 
@@ -541,7 +543,9 @@ def _line_of(root: yaml.Node | None, loc: list[Any]) -> int:
             if match is None:
                 break
             node = match
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
             node = node.value[part]
         else:
             break

@@ -83,10 +83,13 @@ def run_steps(
         try:
             target = _callable(module, step, run.env, fixture)
             args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
-            kwargs = {k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()}
+            kwargs = {
+                k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()
+            }
             # Underflow is not a fault: exp(-1000) rounding to 0 is what a stable sigmoid does.
-            with warnings.catch_warnings(record=True) as caught, np.errstate(
-                over="warn", divide="warn", invalid="warn", under="ignore"
+            with (
+                warnings.catch_warnings(record=True) as caught,
+                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
             ):
                 warnings.simplefilter("always")
                 result = target(*args, **kwargs)
@@ -100,7 +103,9 @@ def run_steps(
     return run
 
 
-def _callable(module: Any, step: Mapping[str, Any], env: dict[str, Any], fixture: Callable[[str], Any]) -> Any:
+def _callable(
+    module: Any, step: Mapping[str, Any], env: dict[str, Any], fixture: Callable[[str], Any]
+) -> Any:
     name = step["call"]
     owner = _resolve(step["on"], module, env, fixture) if "on" in step else module
     target = getattr(owner, name, None)
@@ -112,7 +117,9 @@ def _callable(module: Any, step: Mapping[str, Any], env: dict[str, Any], fixture
     return target
 
 
-def _resolve(arg: Mapping[str, Any], module: Any, env: dict[str, Any], fixture: Callable[[str], Any]) -> Any:
+def _resolve(
+    arg: Mapping[str, Any], module: Any, env: dict[str, Any], fixture: Callable[[str], Any]
+) -> Any:
     if "ref" in arg:
         return lookup(env, arg["ref"], arg.get("path", []), fixture)
     if "function" in arg:
@@ -135,9 +142,7 @@ def lookup(env: Mapping[str, Any], ref: str, path: list[Any], fixture: Callable[
     """Follow ``path`` (indexes, keys or attribute names) from a named value."""
     value = env[ref] if ref in env else fixture(ref)
     for part in path:
-        if isinstance(part, int):
-            value = value[part]
-        elif isinstance(value, Mapping):
+        if isinstance(part, int) or isinstance(value, Mapping):
             value = value[part]
         else:
             value = getattr(value, part)

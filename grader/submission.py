@@ -46,5 +46,7 @@ def validate(files: dict[str, bytes], spec: Submission) -> dict[str, bytes]:
     missing = [name for name in spec.files if name not in files]
     if missing:
         have = ", ".join(sorted(files)[:10]) or "no files"
-        raise SubmissionError(f"missing required file {', '.join(missing)} (the submission has: {have})")
+        raise SubmissionError(
+            f"missing required file {', '.join(missing)} (the submission has: {have})"
+        )
     return files

@@ -42,7 +42,9 @@ SANDBOX_UID = 1000
 class DockerSandbox:
     """Runs a SandboxRequest in a locked-down container of ``image``."""
 
-    def __init__(self, image: str, work_dir: Path, client: docker.DockerClient | None = None) -> None:
+    def __init__(
+        self, image: str, work_dir: Path, client: docker.DockerClient | None = None
+    ) -> None:
         self.image = image
         self.work_dir = Path(work_dir)
         self._client = client
@@ -110,13 +112,16 @@ class DockerSandbox:
                 memswap_limit=f"{limits.memory_mb}m",
                 nano_cpus=int(limits.cpus * 1e9),
                 ulimits=[
-                    Ulimit(name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20),
+                    Ulimit(
+                        name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20
+                    ),
                     Ulimit(name="core", soft=0, hard=0),
                     Ulimit(name="nofile", soft=256, hard=256),
                 ],
                 tmpfs={
                     "/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev",
-                    "/workspace": f"size={limits.tmp_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},mode=0700,nosuid,nodev",
+                    "/workspace": f"size={limits.tmp_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},"
+                    "mode=0700,nosuid,nodev",
                 },
                 volumes={
                     str(folder / "grader"): {"bind": "/grader", "mode": "ro"},
@@ -185,7 +190,7 @@ def parse_stream(stdout: bytes, max_bytes: int) -> Mapping[str, bytes]:
     """Files from the runner's JSON-lines stream; an incomplete stream yields what parsed."""
     files: dict[str, bytes] = {}
     total = 0
-    for line in stdout[: max_bytes].splitlines():
+    for line in stdout[:max_bytes].splitlines():
         try:
             item: Any = json.loads(line)
         except ValueError:
@@ -193,7 +198,11 @@ def parse_stream(stdout: bytes, max_bytes: int) -> Mapping[str, bytes]:
         if not isinstance(item, dict) or "end" in item:
             continue
         name, data = item.get("file"), item.get("b64")
-        if not isinstance(name, str) or not isinstance(data, str) or not re.fullmatch(r"[\w.-]{1,120}", name):
+        if (
+            not isinstance(name, str)
+            or not isinstance(data, str)
+            or not re.fullmatch(r"[\w.-]{1,120}", name)
+        ):
             continue
         try:
             content = base64.b64decode(data, validate=True)

@@ -43,8 +43,12 @@ class InProcessSandbox:
         try:
             run = steps.run_steps(self.module, test["steps"], fixtures.__getitem__)
         except steps.StepError as exc:
-            entry = {"status": "error", "step": exc.call, "error_type": type(exc.cause).__name__,
-                     "message": str(exc.cause)}
+            entry = {
+                "status": "error",
+                "step": exc.call,
+                "error_type": type(exc.cause).__name__,
+                "message": str(exc.cause),
+            }
             return entry, {}
         values, blobs = {}, {}
         for n, (key, ref) in enumerate(test["outputs"].items()):

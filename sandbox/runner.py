@@ -65,7 +65,11 @@ class BlobDir(Mapping[str, bytes]):
             raise KeyError(name) from None
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and bool(codec.BLOB_NAME.match(name)) and (self.folder / name).is_file()
+        return (
+            isinstance(name, str)
+            and bool(codec.BLOB_NAME.match(name))
+            and (self.folder / name).is_file()
+        )
 
     def __iter__(self) -> Iterator[str]:
         return (p.name for p in self.folder.glob("*.npy"))
@@ -112,7 +116,9 @@ def to_array(value: Any) -> Any:
     return None
 
 
-def run_child(module_name: str, test: dict[str, Any] | None, fixtures: dict[str, Any]) -> dict[str, Any]:
+def run_child(
+    module_name: str, test: dict[str, Any] | None, fixtures: dict[str, Any]
+) -> dict[str, Any]:
     """Runs in the forked child: import, run steps, encode outputs."""
     try:
         module = importlib.import_module(module_name)
@@ -132,12 +138,19 @@ def run_child(module_name: str, test: dict[str, Any] | None, fixtures: dict[str,
             value = steps.lookup(run.env, ref["ref"], ref["path"], fixtures.__getitem__)
             tree, more = codec.encode(value, prefix=f"{test['id']}_{n}_", to_array=to_array)
         except Exception as exc:
-            value_errors[key] = f"cannot read {key} from the returned value: {type(exc).__name__}: {exc}"
+            value_errors[key] = (
+                f"cannot read {key} from the returned value: {type(exc).__name__}: {exc}"
+            )
             continue
         values[key] = tree
         blobs.update(more)
-    return {"status": "ok", "warnings": run.warnings[:50], "values": values,
-            "value_errors": value_errors, "blobs": blobs}
+    return {
+        "status": "ok",
+        "warnings": run.warnings[:50],
+        "values": values,
+        "value_errors": value_errors,
+        "blobs": blobs,
+    }
 
 
 def child_main(result_w: int, output_w: int, job: Callable[[], dict[str, Any]]) -> None:
@@ -211,8 +224,9 @@ def clean_scratch() -> None:
                     item.unlink()
 
 
-def run_isolated(job: Callable[[], dict[str, Any]], timeout: float, stdout_cap: int,
-                 result_cap: int) -> tuple[dict[str, Any], dict[str, bytes]]:
+def run_isolated(
+    job: Callable[[], dict[str, Any]], timeout: float, stdout_cap: int, result_cap: int
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """Fork, run ``job`` in the child, collect its result; always leaves no other process."""
     result_r, result_w = os.pipe()
     output_r, output_w = os.pipe()
@@ -264,13 +278,17 @@ def run_isolated(job: Callable[[], dict[str, Any]], timeout: float, stdout_cap: 
             os.close(fd)
     clean_scratch()
     entry, blobs = interpret(result, status_code, too_large, oom_kills() > oom_before)
-    entry.update(duration=round(duration, 4), stdout=output.decode("utf-8", "replace"),
-                 stdout_bytes=output_total)
+    entry.update(
+        duration=round(duration, 4),
+        stdout=output.decode("utf-8", "replace"),
+        stdout_bytes=output_total,
+    )
     return entry, blobs
 
 
-def interpret(result: bytes, status_code: int | None, too_large: bool,
-              oom: bool) -> tuple[dict[str, Any], dict[str, bytes]]:
+def interpret(
+    result: bytes, status_code: int | None, too_large: bool, oom: bool
+) -> tuple[dict[str, Any], dict[str, bytes]]:
     """Turn what came back from a child into a report entry and its blobs."""
     if too_large:
         return {"status": "too_large"}, {}
@@ -281,13 +299,19 @@ def interpret(result: bytes, status_code: int | None, too_large: bool,
             blobs = {str(k): base64.b64decode(v) for k, v in message["blobs"].items()}
             return entry, blobs
         except Exception as exc:
-            return {"status": "error", "error_type": "MalformedResult",
-                    "message": f"the test process sent malformed data ({type(exc).__name__})"}, {}
+            return {
+                "status": "error",
+                "error_type": "MalformedResult",
+                "message": f"the test process sent malformed data ({type(exc).__name__})",
+            }, {}
     if status_code is None:
         return {"status": "timeout"}, {}
     if os.WIFSIGNALED(status_code):
         return {"status": "killed", "signal": os.WTERMSIG(status_code), "oom": oom}, {}
-    return {"status": "exited", "exit_code": os.WEXITSTATUS(status_code) if os.WIFEXITED(status_code) else None}, {}
+    return {
+        "status": "exited",
+        "exit_code": os.WEXITSTATUS(status_code) if os.WIFEXITED(status_code) else None,
+    }, {}
 
 
 def harden_self() -> None:
@@ -318,8 +342,12 @@ def main() -> int:
     report: dict[str, Any] = {"version": 1, "complete": False, "tests": {}}
     files: dict[str, bytes] = {}
 
-    entry, _ = run_isolated(lambda: run_child(module, None, fixtures), float(plan["import_timeout"]),
-                            stdout_cap, 1 << 20)
+    entry, _ = run_isolated(
+        lambda: run_child(module, None, fixtures),
+        float(plan["import_timeout"]),
+        stdout_cap,
+        1 << 20,
+    )
     report["import"] = entry
     if entry.get("status") == "ok":
         for test in plan["tests"]:
@@ -327,16 +355,21 @@ def main() -> int:
             if remaining <= 0.5:
                 report["tests"][test["id"]] = {
                     "status": "not_run",
-                    "message": f"not run: the submission's total time limit of {plan['deadline']:g} s "
-                    "was used up by earlier tests",
+                    "message": "not run: the submission's total time limit of "
+                    f"{plan['deadline']:g} s was used up by earlier tests",
                 }
                 continue
             entry, blobs = run_isolated(
                 lambda test=test: run_child(module, test, fixtures),
-                min(float(test["timeout"]), remaining), stdout_cap, max(output_budget, 0) + 1024,
+                min(float(test["timeout"]), remaining),
+                stdout_cap,
+                max(output_budget, 0) + 1024,
             )
-            blobs = {k: v for k, v in blobs.items()
-                     if k.startswith(f"{test['id']}_") and codec.BLOB_NAME.match(k)}
+            blobs = {
+                k: v
+                for k, v in blobs.items()
+                if k.startswith(f"{test['id']}_") and codec.BLOB_NAME.match(k)
+            }
             output_budget -= sum(len(v) for v in blobs.values())
             if output_budget < 0:
                 entry, blobs = {"status": "too_large", "duration": entry.get("duration", 0)}, {}

@@ -57,7 +57,9 @@ def grade_source(cs189: Grader, docker_sandbox: Any) -> Callable[[str], dict[str
     """Grade a hw2.py source text in a real container."""
 
     def grade(source: str) -> dict[str, Any]:
-        return cs189.grade({"hw2.py": source.encode()}, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
+        return cs189.grade(
+            {"hw2.py": source.encode()}, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}"
+        )
 
     return grade
 

@@ -1,11 +1,11 @@
 """All configuration, from environment variables, in one place.
 
-| variable              | default                      | meaning                                        |
-|-----------------------|------------------------------|------------------------------------------------|
-| GRADER_SANDBOX_IMAGE  | mlgrader-sandbox:1           | Docker image the sandboxes run                 |
-| GRADER_WORK_DIR       | /var/tmp/mlgrader/runs       | staging of sandbox inputs; must be a path the  |
-|                       |                              | Docker engine sees (same host)                 |
-| GRADER_CACHE_DIR      | <repo>/.cache                | cache of expected values per spec version      |
+GRADER_SANDBOX_IMAGE  (mlgrader-sandbox:1)
+    the Docker image the sandboxes run
+GRADER_WORK_DIR       (/var/tmp/mlgrader/runs)
+    staging of sandbox inputs; a path the Docker engine sees (the same host)
+GRADER_CACHE_DIR      (<repo>/.cache)
+    cache of expected values, one folder per spec version
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ def test_hostile_submission(grade_source: Callable[[str], dict[str, Any]], case:
         assert fragment in tests[name]["output"], tests[name]["output"][:500]
     # Only tests that call the hostile function may lose points; all others keep theirs.
     hostile = {tests[name]["tags"][0] for name in [*case.lost, *case.passes]}
-    for name, test in tests.items():
+    for test in tests.values():
         if not hostile & set(test["tags"]):
             assert test["status"] == "passed", test
     assert sum(t["status"] == "passed" for t in tests.values()) >= case.kept_at_least
@@ -234,19 +234,27 @@ def finite_difference(f, a, eps=1e-5):
 """
 
 
-def test_cannot_read_reference_or_hidden_data(cs189: Any, grade_source: Callable[[str], dict[str, Any]]) -> None:
+def test_cannot_read_reference_or_hidden_data(
+    cs189: Any, grade_source: Callable[[str], dict[str, Any]]
+) -> None:
     """The sandbox holds no reference file, no spec, no hidden array (by content, anywhere)."""
     from tests.conftest import CS189, REPO
 
-    secrets = [REPO / "reference" / "cs189_hw2" / "hw2.py", REPO / "reference" / "cs189_hw2" / "torch_ref.py",
-               CS189 / "assignment.yaml", CS189 / "data" / "mnist_3v9.npz"]
+    secrets = [
+        REPO / "reference" / "cs189_hw2" / "hw2.py",
+        REPO / "reference" / "cs189_hw2" / "torch_ref.py",
+        CS189 / "assignment.yaml",
+        CS189 / "data" / "mnist_3v9_test.npz",
+    ]
     hashes = {hashlib.sha256(p.read_bytes()).hexdigest() for p in secrets}
     hidden = cs189.fixtures("mnist_test")["X"]
     # Whole test images: no test image equals a training image, so a hit is a leak.
     chunks = [hidden[0].tobytes(), np.rint(hidden[1] * 255).astype(np.uint8).tobytes()]
     host_paths = [str(p) for p in secrets] + ["/var/lib/docker", "/etc/shadow", "/root"]
-    snippet = (f"SECRET_HASHES = {hashes!r}\nSECRET_CHUNKS = {chunks!r}\n"
-               f"HOST_PATHS = {host_paths!r}\n" + READ_SECRETS)
+    snippet = (
+        f"SECRET_HASHES = {hashes!r}\nSECRET_CHUNKS = {chunks!r}\n"
+        f"HOST_PATHS = {host_paths!r}\n" + READ_SECRETS
+    )
     results = grade_source(REFERENCE_SOURCE + "\n" + snippet)
     fd = by_name(results)[FD]
     assert "scanned" in fd["output"]
@@ -281,8 +289,9 @@ def listener() -> Iterator[tuple[int, list[str]]]:
     server.close()
 
 
-def test_network_is_unreachable(grade_source: Callable[[str], dict[str, Any]],
-                                listener: tuple[int, list[str]]) -> None:
+def test_network_is_unreachable(
+    grade_source: Callable[[str], dict[str, Any]], listener: tuple[int, list[str]]
+) -> None:
     port, seen = listener
     subnet = docker.from_env().networks.get("bridge").attrs["IPAM"]["Config"][0]["Subnet"]
     bridge = str(ipaddress.ip_network(subnet)[1])  # docker0: an address of this machine
@@ -301,7 +310,9 @@ def test_network_is_unreachable(grade_source: Callable[[str], dict[str, Any]],
     results = grade_source(REFERENCE_SOURCE + "\n" + snippet)
     fd = by_name(results)[FD]
     assert "NET 127.0.0.1: ConnectionRefusedError" in fd["output"], fd["output"]
-    assert f"NET {bridge}: OSError: [Errno 101] Network is unreachable" in fd["output"], fd["output"]
+    assert f"NET {bridge}: OSError: [Errno 101] Network is unreachable" in fd["output"], fd[
+        "output"
+    ]
     assert "connected" not in fd["output"]
     assert seen == []
     assert results["score"] == 37

@@ -12,9 +12,18 @@ from grader import codec
 @pytest.mark.parametrize(
     "value",
     [
-        None, True, 3, 2.5, "text", [1, 2], (1, (2.0, "x")), {"a": [1, 2]},
-        np.arange(6.0).reshape(2, 3), [np.zeros((2, 1)), np.ones(3, dtype=np.int64)],
-        float("nan"), float("-inf"),
+        None,
+        True,
+        3,
+        2.5,
+        "text",
+        [1, 2],
+        (1, (2.0, "x")),
+        {"a": [1, 2]},
+        np.arange(6.0).reshape(2, 3),
+        [np.zeros((2, 1)), np.ones(3, dtype=np.int64)],
+        float("nan"),
+        float("-inf"),
     ],
     ids=repr,
 )

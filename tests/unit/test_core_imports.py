@@ -8,8 +8,19 @@ from pathlib import Path
 import pytest
 
 CORE = Path(__file__).resolve().parents[2] / "grader"
-FORBIDDEN_MODULES = {"docker", "celery", "redis", "requests", "httpx", "fastapi", "starlette",
-                     "uvicorn", "subprocess", "sandbox", "worker"}
+FORBIDDEN_MODULES = {
+    "docker",
+    "celery",
+    "redis",
+    "requests",
+    "httpx",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "subprocess",
+    "sandbox",
+    "worker",
+}
 
 
 def imported_modules(tree: ast.AST) -> set[str]:
@@ -26,7 +37,11 @@ def imported_modules(tree: ast.AST) -> set[str]:
 def test_core_module_is_pure(path: Path) -> None:
     tree = ast.parse(path.read_text())
     assert not imported_modules(tree) & FORBIDDEN_MODULES
-    environ = [n for n in ast.walk(tree) if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")]
+    environ = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Attribute) and n.attr in ("environ", "getenv")
+    ]
     assert not environ, f"{path.name} reads the environment"
 
 

@@ -44,20 +44,55 @@ def test_valid_spec_loads(tmp_path: Path) -> None:
     ("old", "new", "line", "expected"),
     [
         ("points: 1", "points: one", 12, "tests[0].points: Input should be a valid number"),
-        ("points: 1", "points: -2", 12, "tests[0].points: Input should be greater than or equal to 0"),
+        (
+            "points: 1",
+            "points: -2",
+            12,
+            "tests[0].points: Input should be greater than or equal to 0",
+        ),
         ("    points: 1\n", "", 11, "tests[0].points: Field required"),
-        ("{match: \"$sig[0]\"}", "{match: \"$sig[0]\", rtol: abc}", 16, "tests[0].checks[0].rtol: Input should be a valid number"),
-        ("{match: \"$sig[0]\"}", "{matches: \"$sig[0]\"}", 16, "a check has exactly one of the keys"),
-        ("{match: \"$sig[0]\"}", "{match: \"$nope[0]\"}", 16, "no step saves a result under that name"),
+        (
+            '{match: "$sig[0]"}',
+            '{match: "$sig[0]", rtol: abc}',
+            16,
+            "tests[0].checks[0].rtol: Input should be a valid number",
+        ),
+        ('{match: "$sig[0]"}', '{matches: "$sig[0]"}', 16, "a check has exactly one of the keys"),
+        ('{match: "$sig[0]"}', '{match: "$nope[0]"}', 16, "no step saves a result under that name"),
         ("args: [$s]", "args: [$secret]", 14, "passes hidden fixture $secret to student code"),
         ("args: [$s]", "args: [$missing]", 14, "uses $missing, which is neither a fixture"),
-        ("kind: literal, value: [1.0, 2.0]", "kind: pickle", 8, "fixtures.s: a pickle fixture needs path"),
-        ("visibility: public}", "visibility: secret}", 8, "fixtures.s.visibility: Input should be 'public' or 'hidden'"),
-        ("call: sigmoid_activation", "call: 'not a name'", 14, "tests[0].steps[0].call: String should match pattern"),
-        ("module: hw}", "module: hw, extra: 1}", 4, "submission.extra: Extra inputs are not permitted"),
+        (
+            "kind: literal, value: [1.0, 2.0]",
+            "kind: pickle",
+            8,
+            "fixtures.s: a pickle fixture needs path",
+        ),
+        (
+            "visibility: public}",
+            "visibility: secret}",
+            8,
+            "fixtures.s.visibility: Input should be 'public' or 'hidden'",
+        ),
+        (
+            "call: sigmoid_activation",
+            "call: 'not a name'",
+            14,
+            "tests[0].steps[0].call: String should match pattern",
+        ),
+        (
+            "module: hw}",
+            "module: hw, extra: 1}",
+            4,
+            "submission.extra: Extra inputs are not permitted",
+        ),
         ("tolerance: {rtol: 1.0e-7, atol: 1.0e-10}\n", "", 15, "a match check needs rtol and atol"),
-        ("    visibility: visible\n" if False else "    points: 1\n", "    points: 1\n    visibility: secret\n", 13,
-         "tests[0].visibility: Input should be 'visible', 'hidden', 'after_due_date' or 'after_published'"),
+        (
+            "    points: 1\n",
+            "    points: 1\n    visibility: secret\n",
+            13,
+            "tests[0].visibility: Input should be 'visible', 'hidden', 'after_due_date' or "
+            "'after_published'",
+        ),
         ("title: Demo", "title: [unclosed", 3, "invalid YAML: expected ',' or ']'"),
         ("version: 1", "version: 7", 1, "this grader reads spec version 1"),
     ],
@@ -80,11 +115,11 @@ def test_missing_assignment_directory(tmp_path: Path) -> None:
 
 
 def test_missing_yaml_file(tmp_path: Path) -> None:
-    with pytest.raises(SpecError, match="assignment.yaml is missing"):
+    with pytest.raises(SpecError, match=r"assignment\.yaml is missing"):
         load_assignment(tmp_path)
 
 
 def test_two_tests_with_one_name(tmp_path: Path) -> None:
-    test = VALID[VALID.index("  - name: sigmoid"):]
-    with pytest.raises(SpecError, match=r"two tests are named 'sigmoid'"):
+    test = VALID[VALID.index("  - name: sigmoid") :]
+    with pytest.raises(SpecError, match="two tests are named 'sigmoid'"):
         load_assignment(write(tmp_path, VALID + test))

