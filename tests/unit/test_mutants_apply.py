@@ -61,3 +61,10 @@ def test_mutant_applies_once_and_compiles(assignment: str, entry: dict[str, Any]
     mutated = source.replace(entry["old"], entry["new"])
     assert mutated != source
     compile(mutated, f"<mutant {entry['name']}>", "exec")
+
+
+@pytest.mark.parametrize("assignment", sorted(ASSIGNMENTS))
+def test_student_readme_lists_every_test(assignment: str) -> None:
+    readme = (ROOT / "testcases" / assignment / "README.md").read_text()
+    listed = {line.split("|")[1].strip() for line in readme.splitlines() if line.startswith("| ")}
+    assert assignment_test_names(assignment) <= listed
