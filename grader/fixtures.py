@@ -6,6 +6,7 @@ What enters the sandbox is the codec form (JSON + .npy) of public fixtures only.
 
 from __future__ import annotations
 
+import json
 import pickle
 from functools import cached_property
 from pathlib import Path
@@ -116,6 +117,4 @@ _BUILDERS = {"pickle": _pickle, "npz": _npz, "npy": _npy, "literal": _literal, "
 
 
 def _json_bytes(tree: Any) -> bytes:
-    import json
-
     return json.dumps(tree, allow_nan=False).encode()

@@ -104,11 +104,7 @@ def _stdout_lines(phase: PhaseResult) -> list[str]:
 
 def failure_message(phase: PhaseResult, assignment: Assignment, test: TestSpec | None) -> str:
     limits = assignment.limits
-    timeout = (
-        (test.timeout if test and test.timeout else limits.test_timeout)
-        if test
-        else limits.import_timeout
-    )
+    timeout = (test.timeout or limits.test_timeout) if test else limits.import_timeout
     where = f" in {phase.step}" if phase.step else ""
     status = phase.status
     if status == "error":

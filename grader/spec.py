@@ -504,29 +504,22 @@ def load_assignment(directory: Path) -> Assignment:
 
 
 def _field_loc(loc: tuple[Any, ...], data: Any) -> list[Any]:
-    """Drop pydantic's union tags from an error location, keeping real keys and indexes."""
+    """The error's place in the YAML: the keys and indexes that exist in it, without
+    pydantic's union tags; a last field that is absent (required but missing) is named."""
     out: list[Any] = []
     node = data
     for part in loc:
-        if isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-            out.append(part)
-        elif is_tag(part, out):
+        key = "as" if part == "as_" else part
+        if is_tag(part, out):
             continue
-        elif isinstance(node, dict) and part in node:
-            node = node[part]
-            out.append(part)
-        elif isinstance(node, dict) and part == "as_" and "as" in node:
-            node = node["as"]
-            out.append("as")
-    if loc and isinstance(loc[-1], str) and loc[-1] not in ("as_",) and loc[-1] not in out[-1:]:
-        tail = loc[-1]
-        if (
-            isinstance(node, dict)
-            and not tail.startswith(("function-", "tagged-"))
-            and tail not in CHECK_KINDS
+        if (isinstance(node, list) and isinstance(key, int) and key < len(node)) or (
+            isinstance(node, dict) and key in node
         ):
-            out.append(tail)
+            node = node[key]
+            out.append(key)
+        elif isinstance(key, str) and not key.startswith(("function-", "tagged-")):
+            out.append(key)  # a required field that is missing
+            break
     return out
 
 
