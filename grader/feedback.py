@@ -50,3 +50,14 @@ def summary_text(results: dict[str, Any]) -> str:
     lines.append("")
     lines.append(results["output"])
     return "\n".join(lines)
+
+
+def not_gradable(reason: str) -> dict[str, Any]:
+    """Results for a submission that could not be run at all (the student can fix it)."""
+    return {
+        "score": 0.0,
+        "execution_time": 0.0,
+        "output": f"Not gradable: {reason}",
+        "visibility": "visible",
+        "tests": [],
+    }

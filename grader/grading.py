@@ -60,19 +60,22 @@ class Grader:
     def fixture_files(self) -> dict[str, bytes]:
         return self.fixtures.encoded(public_fixtures_used(self.assignment))
 
-    def request(self, files: Mapping[str, bytes], run_id: str) -> SandboxRequest:
+    def request(self, files: Mapping[str, bytes], run_id: str, group: str = "") -> SandboxRequest:
         return SandboxRequest(
             run_id=run_id,
+            group=group,
             plan=self.plan,
             submission=dict(validate(dict(files), self.assignment.submission)),
             fixtures=self.fixture_files,
             limits=self.assignment.limits,
         )
 
-    def grade(self, files: Mapping[str, bytes], sandbox: Sandbox, run_id: str) -> dict[str, Any]:
+    def grade(
+        self, files: Mapping[str, bytes], sandbox: Sandbox, run_id: str, group: str = ""
+    ) -> dict[str, Any]:
         """Gradescope results for one submission. Raises SubmissionError when it cannot
         be graded as given and InfrastructureError when the sandbox failed us."""
-        request = self.request(files, run_id)
+        request = self.request(files, run_id, group)
         started = time.monotonic()
         outcome = sandbox.run(request)
         tests = self.score(outcome)

@@ -24,6 +24,7 @@ class SandboxRequest:
     submission: Mapping[str, bytes]  # relative path -> bytes, mounted read-only at /submission
     fixtures: Mapping[str, bytes]  # codec files of public fixtures, at /grader/fixtures
     limits: Limits
+    group: str = ""  # runs of one job share a group: a new run first removes its leftovers
 
 
 @dataclass(frozen=True)

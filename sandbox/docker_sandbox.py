@@ -60,15 +60,18 @@ class DockerSandbox:
         return self._client
 
     def run(self, request: SandboxRequest) -> SandboxOutcome:
-        if not RUN_ID.match(request.run_id):
-            raise ValueError(f"run id {request.run_id!r} is not a safe container name")
+        for label in (request.run_id, request.group or "x"):
+            if not RUN_ID.match(label):
+                raise ValueError(f"{label!r} is not a safe container name or label")
         folder = self.work_dir / request.run_id
         name = f"mlgrader-{request.run_id}"
+        if request.group:  # an earlier attempt's container and files, left by a killed worker
+            self._remove_group(request.group)
         shutil.rmtree(folder, ignore_errors=True)
         try:
             self._stage(folder, request)
             self._remove(name)
-            return self._run_container(name, folder, request.limits)
+            return self._run_container(name, folder, request.limits, request.group)
         finally:
             self._remove(name)
             shutil.rmtree(folder, ignore_errors=True)
@@ -94,7 +97,7 @@ class DockerSandbox:
 
     # -------------------------------------------------------------- running
 
-    def _run_container(self, name: str, folder: Path, limits: Limits) -> SandboxOutcome:
+    def _run_container(self, name: str, folder: Path, limits: Limits, group: str) -> SandboxOutcome:
         threads = str(max(1, math.ceil(limits.cpus)))
         try:
             container = self.client.containers.create(
@@ -140,7 +143,7 @@ class DockerSandbox:
                     config={"max-size": f"{2 * limits.output_mb + 16}m", "max-file": "1"},
                 ),
                 hostname="sandbox",
-                labels={"mlgrader": "sandbox"},
+                labels={"mlgrader": "sandbox", "mlgrader.group": group},
             )
         except docker.errors.ImageNotFound:
             raise InfrastructureError(
@@ -176,6 +179,20 @@ class DockerSandbox:
             duration=duration,
             log=stderr.decode("utf-8", "replace")[-4000:],
         )
+
+    def _remove_group(self, group: str) -> None:
+        try:
+            leftovers = self.client.containers.list(
+                all=True, filters={"label": f"mlgrader.group={group}"}
+            )
+            for container in leftovers:
+                container.remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot remove leftover containers: {exc}") from None
+        for stale in self.work_dir.glob(f"{group}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
     def _remove(self, name: str) -> None:
         try:

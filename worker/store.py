@@ -1,0 +1,421 @@
+"""The durable store: submissions, their files, and grading jobs with their results.
+
+SQLite in WAL mode (``synchronous=FULL``) plus a folder of submitted files; it needs
+no server. Redis only carries job ids: every fact lives here, so a lost message
+is re-sent by the sweep and a duplicate one is refused by ``claim``.
+
+A job is one request to grade one submission (the upload, or a regrade). Its life:
+
+    received ──enqueue──> queued ──claim──> running ──finish──> graded
+                             ^                 │ ├──fail─────> failed
+                             │                 │ └─(attempts exhausted at claim)─> failed
+                             └──release/sweep──┘   (an infrastructure error, or a lease
+                                                    that ran out because the worker died)
+
+``claim`` hands out a fresh token and a lease; only the holder of the current
+token can write the verdict, and it can write it once. So each job is graded
+exactly once in the end, however often its message is delivered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id TEXT PRIMARY KEY,
+    assignment_id TEXT NOT NULL,
+    student TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS submissions_by_assignment
+    ON submissions (assignment_id, student, created_at);
+CREATE TABLE IF NOT EXISTS regrades (
+    id TEXT PRIMARY KEY,
+    assignment_id TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    submission_id TEXT NOT NULL REFERENCES submissions (id),
+    reason TEXT NOT NULL,
+    requested_by TEXT NOT NULL,
+    regrade_id TEXT REFERENCES regrades (id),
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    queued_at REAL,
+    started_at REAL,
+    finished_at REAL,
+    claim_token TEXT,
+    lease_until REAL,
+    message TEXT,
+    results TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submission_id, created_at);
+CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+"""
+
+JOB_COLUMNS = (
+    "id, submission_id, reason, requested_by, regrade_id, status, attempts, created_at, "
+    "queued_at, started_at, finished_at, claim_token, lease_until, message, results"
+)
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    submission_id: str
+    reason: str  # submit | regrade
+    requested_by: str
+    regrade_id: str | None
+    status: str  # received | queued | running | graded | failed
+    attempts: int
+    created_at: float
+    queued_at: float | None
+    started_at: float | None
+    finished_at: float | None
+    claim_token: str | None
+    lease_until: float | None
+    message: str | None
+    results: dict[str, Any] | None
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Job:
+        values = list(row)
+        values[-1] = json.loads(values[-1]) if values[-1] else None
+        return cls(*values)
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: str
+    assignment_id: str
+    student: str
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The right to grade a job once: present the token to write the verdict."""
+
+    job: Job
+    token: str
+
+
+def now() -> float:
+    return time.time()
+
+
+class Store:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.files_dir = self.data_dir / "files"
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.data_dir / "grader.sqlite3"
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
+            db.executescript(SCHEMA)
+        finally:
+            db.close()
+
+    @contextmanager
+    def _tx(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        """One short transaction on a fresh connection (safe across threads and processes)."""
+        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        finally:
+            db.close()
+
+    # ------------------------------------------------------------------ writing
+
+    def add_submission(
+        self, assignment_id: str, student: str, files: Mapping[str, bytes]
+    ) -> tuple[Submission, Job]:
+        """Store the files durably, then the records; the job starts as ``received``."""
+        submission = Submission(uuid.uuid4().hex, assignment_id, student, now())
+        self._write_files(submission.id, files)
+        job = self._new_job(submission.id, "submit", student, None, submission.created_at)
+        with self._tx(immediate=True) as db:
+            db.execute(
+                "INSERT INTO submissions VALUES (?, ?, ?, ?)",
+                (submission.id, assignment_id, student, submission.created_at),
+            )
+            self._insert_job(db, job)
+        return submission, job
+
+    def _write_files(self, submission_id: str, files: Mapping[str, bytes]) -> None:
+        final = self.files_dir / submission_id
+        tmp = self.files_dir / f".{submission_id}.tmp"
+        for name, data in files.items():
+            path = tmp / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        tmp.mkdir(parents=True, exist_ok=True)
+        os.rename(tmp, final)
+        _fsync_dir(self.files_dir)
+
+    def _new_job(
+        self, submission_id: str, reason: str, by: str, regrade_id: str | None, at: float
+    ) -> Job:
+        return Job(
+            uuid.uuid4().hex,
+            submission_id,
+            reason,
+            by,
+            regrade_id,
+            "received",
+            0,
+            at,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        )
+
+    def _insert_job(self, db: sqlite3.Connection, job: Job) -> None:
+        db.execute(
+            f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+            (
+                job.id,
+                job.submission_id,
+                job.reason,
+                job.requested_by,
+                job.regrade_id,
+                job.status,
+                job.attempts,
+                job.created_at,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+            ),
+        )
+
+    def mark_queued(self, job_id: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'queued', queued_at = ? "
+                "WHERE id = ? AND status IN ('received', 'queued')",
+                (now(), job_id),
+            )
+
+    def create_regrade(self, assignment_id: str, requested_by: str) -> tuple[str, list[Job]]:
+        """A new job for the latest submission of every student; earlier results stay."""
+        regrade_id = uuid.uuid4().hex
+        at = now()
+        jobs = [
+            self._new_job(s.id, "regrade", requested_by, regrade_id, at)
+            for s in self.latest_submissions(assignment_id)
+        ]
+        with self._tx(immediate=True) as db:
+            db.execute(
+                "INSERT INTO regrades VALUES (?, ?, ?, ?)",
+                (regrade_id, assignment_id, requested_by, at),
+            )
+            for job in jobs:
+                self._insert_job(db, job)
+        return regrade_id, jobs
+
+    # ------------------------------------------------------------------ the job protocol
+
+    def claim(self, job_id: str, lease_seconds: float, max_attempts: int) -> Claim | None:
+        """Take a job to grade, or None when it is finished or held by a live lease.
+
+        Counts an attempt; past ``max_attempts`` the job is failed instead: a job
+        whose grading keeps dying (the worker killed each time) ends, with a message.
+        """
+        with self._tx(immediate=True) as db:
+            row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            job = Job.from_row(row)
+            t = now()
+            if job.status in ("graded", "failed"):
+                return None
+            if job.status == "running" and (job.lease_until or 0) > t:
+                return None
+            attempts = job.attempts + 1
+            if attempts > max_attempts:
+                db.execute(
+                    "UPDATE jobs SET status = 'failed', finished_at = ?, claim_token = NULL, "
+                    "message = ? WHERE id = ?",
+                    (t, _gave_up(job, max_attempts), job_id),
+                )
+                return None
+            token = uuid.uuid4().hex
+            db.execute(
+                "UPDATE jobs SET status = 'running', attempts = ?, started_at = ?, "
+                "claim_token = ?, lease_until = ? WHERE id = ?",
+                (attempts, t, token, t + lease_seconds, job_id),
+            )
+        return Claim(self.job(job_id), token)  # type: ignore[arg-type]
+
+    def renew(self, claim: Claim, lease_seconds: float) -> bool:
+        return self._update_claimed(claim, "lease_until = ?", (now() + lease_seconds,))
+
+    def finish(self, claim: Claim, results: dict[str, Any]) -> bool:
+        """Write the verdict; False (and nothing written) if the claim is no longer current."""
+        return self._update_claimed(
+            claim,
+            "status = 'graded', finished_at = ?, results = ?, message = NULL, lease_until = NULL",
+            (now(), json.dumps(results)),
+        )
+
+    def fail(self, claim: Claim, message: str) -> bool:
+        return self._update_claimed(
+            claim,
+            "status = 'failed', finished_at = ?, message = ?, lease_until = NULL",
+            (now(), message),
+        )
+
+    def release(self, claim: Claim, message: str) -> bool:
+        """Give the job back (an infrastructure error): it is queued again."""
+        return self._update_claimed(
+            claim,
+            "status = 'queued', queued_at = ?, message = ?, claim_token = NULL, lease_until = NULL",
+            (now(), message),
+        )
+
+    def _update_claimed(self, claim: Claim, assignments: str, values: tuple[Any, ...]) -> bool:
+        with self._tx(immediate=True) as db:
+            cursor = db.execute(
+                f"UPDATE jobs SET {assignments} "
+                "WHERE id = ? AND status = 'running' AND claim_token = ?",
+                (*values, claim.job.id, claim.token),
+            )
+            return cursor.rowcount == 1
+
+    def due_for_enqueue(self, queued_grace: float, received_grace: float = 5.0) -> list[str]:
+        """Jobs whose message may be lost: never sent, queued too long, or holding an expired
+        lease. Their queued time is reset, so one sweep sends each once."""
+        t = now()
+        with self._tx(immediate=True) as db:
+            rows = db.execute(
+                "SELECT id FROM jobs WHERE "
+                "(status = 'received' AND created_at < ?) OR "
+                "(status = 'queued' AND queued_at < ?) OR "
+                "(status = 'running' AND lease_until < ?)",
+                (t - received_grace, t - queued_grace, t),
+            ).fetchall()
+            ids = [r[0] for r in rows]
+            db.executemany(  # an expired lease releases the job: its old token is void
+                "UPDATE jobs SET queued_at = ?, status = 'queued', claim_token = NULL, "
+                "lease_until = NULL WHERE id = ?",
+                [(t, i) for i in ids],
+            )
+        return ids
+
+    # ------------------------------------------------------------------ reading
+
+    def job(self, job_id: str) -> Job | None:
+        with self._tx() as db:
+            row = db.execute(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return Job.from_row(row) if row else None
+
+    def jobs_of(self, submission_id: str) -> list[Job]:
+        """Every grading of a submission, oldest first."""
+        with self._tx() as db:
+            rows = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE submission_id = ? "
+                "ORDER BY created_at, rowid",
+                (submission_id,),
+            ).fetchall()
+        return [Job.from_row(r) for r in rows]
+
+    def submission(self, submission_id: str) -> Submission | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT id, assignment_id, student, created_at FROM submissions WHERE id = ?",
+                (submission_id,),
+            ).fetchone()
+        return Submission(*row) if row else None
+
+    def submissions(self, assignment_id: str) -> list[Submission]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, assignment_id, student, created_at FROM submissions "
+                "WHERE assignment_id = ? ORDER BY created_at, rowid",
+                (assignment_id,),
+            ).fetchall()
+        return [Submission(*r) for r in rows]
+
+    def latest_submissions(self, assignment_id: str) -> list[Submission]:
+        latest: dict[str, Submission] = {}
+        for s in self.submissions(assignment_id):
+            latest[s.student] = s
+        return list(latest.values())
+
+    def files(self, submission_id: str) -> dict[str, bytes]:
+        folder = self.files_dir / submission_id
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if p.is_file()
+        }
+
+    def regrade_jobs(self, regrade_id: str) -> tuple[str, list[Job]] | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT assignment_id FROM regrades WHERE id = ?", (regrade_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            rows = db.execute(
+                f"SELECT {JOB_COLUMNS} FROM jobs WHERE regrade_id = ?", (regrade_id,)
+            ).fetchall()
+        return row[0], [Job.from_row(r) for r in rows]
+
+    def ping(self) -> None:
+        with self._tx() as db:
+            db.execute("SELECT 1").fetchone()
+
+    def remove_files(self, submission_id: str) -> None:  # for operators; never automatic
+        shutil.rmtree(self.files_dir / submission_id, ignore_errors=True)
+
+
+def _gave_up(job: Job, max_attempts: int) -> str:
+    last = f" The last error: {job.message}" if job.message else ""
+    return (
+        f"infrastructure failure: grading did not complete in {max_attempts} attempts "
+        f"(the grader was interrupted or failed each time); this is not a problem with "
+        f"the submission.{last}"
+    )
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,78 @@
+"""Celery tasks: thin shells that pass job ids to worker.jobs.
+
+- ``grade_job(job_id)``: grade one job (claim, sandbox, verdict).
+- ``sweep()``: re-send jobs the queue may have lost (see Store.due_for_enqueue). It
+  runs in every worker, every GRADER_SWEEP_SECONDS and once at start-up, so a job
+  whose worker was killed is graded soon after any worker runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from functools import cache
+
+from celery.signals import worker_ready
+
+from sandbox.docker_sandbox import DockerSandbox
+from worker.app import app, settings
+from worker.jobs import GraderCache, JobRunner
+from worker.store import Store
+
+log = logging.getLogger(__name__)
+RETRY_BACKOFF = (5, 20, 60)  # seconds before a released job is sent again
+
+
+@cache
+def store() -> Store:
+    return Store(settings.data_dir)
+
+
+@cache
+def runner() -> JobRunner:
+    graders = GraderCache(settings.assignments_dir, settings.cache_dir)
+    sandbox = DockerSandbox(settings.sandbox_image, settings.work_dir)
+    return JobRunner(store(), graders.get, sandbox, settings.lease_seconds, settings.max_attempts)
+
+
+@app.task(name="grade_job")
+def grade_job(job_id: str) -> str:
+    outcome = runner().run(job_id)
+    log.info("job %s: %s %s", job_id, outcome.kind, outcome.detail)
+    if outcome.kind == "released":
+        job = store().job(job_id)
+        attempt = job.attempts if job else 1
+        delay = RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF)) - 1]
+        grade_job.apply_async((job_id,), countdown=delay)
+    return outcome.kind
+
+
+def enqueue(job_id: str) -> None:
+    """Send a stored job to the queue. Call only after the job is durably stored; if
+    this raises (Redis down), the job stays stored and the sweep sends it later."""
+    grade_job.delay(job_id)
+    store().mark_queued(job_id)
+
+
+@app.task(name="sweep")
+def sweep() -> int:
+    ids = store().due_for_enqueue(settings.queued_grace)
+    for job_id in ids:
+        grade_job.delay(job_id)
+    if ids:
+        log.info("sweep re-sent %d job(s): %s", len(ids), ", ".join(ids))
+    return len(ids)
+
+
+@worker_ready.connect
+def _start_sweeping(**_: object) -> None:
+    def loop() -> None:
+        while True:
+            try:
+                sweep()
+            except Exception:  # Redis or the store briefly down: try again next round
+                log.exception("sweep failed")
+            stop.wait(settings.sweep_seconds)
+
+    stop = threading.Event()
+    threading.Thread(target=loop, name="grader-sweep", daemon=True).start()
