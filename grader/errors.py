@@ -29,7 +29,17 @@ class SpecError(GraderError):
 
 
 class SubmissionError(GraderError):
-    """The submission cannot be graded as given (the student can fix it)."""
+    """The submission cannot be graded as given (the student can fix it).
+
+    ``code`` names the rule that was broken, for machines (the HTTP API returns it):
+    ``too_large``, ``too_many_files``, ``missing_file``, ``unsafe_path``,
+    ``bad_file_name``, ``duplicate_file``, ``bad_zip``, ``empty_upload``, or the
+    generic ``invalid_submission``.
+    """
+
+    def __init__(self, message: str, code: str = "invalid_submission") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class InfrastructureError(GraderError):

@@ -28,7 +28,7 @@ def read_path(path: Path, spec: Submission) -> dict[str, bytes]:
                 raise SubmissionError(f"{rel} is not a regular file (symbolic links are refused)")
             files[rel.as_posix()] = item.read_bytes()
             if len(files) > MAX_FILES:
-                raise SubmissionError(f"more than {MAX_FILES} files in {path}")
+                raise SubmissionError(f"more than {MAX_FILES} files in {path}", "too_many_files")
     else:
         raise SubmissionError(f"no such file or folder: {path}")
     return validate(files, spec)
@@ -39,14 +39,17 @@ def validate(files: dict[str, bytes], spec: Submission) -> dict[str, bytes]:
     for name in files:
         parts = PurePosixPath(name).parts
         if not parts or name.startswith("/") or ".." in parts or "\\" in name:
-            raise SubmissionError(f"file name {name!r} is not a plain relative path")
+            raise SubmissionError(f"file name {name!r} is not a plain relative path", "unsafe_path")
     total = sum(len(data) for data in files.values())
     if total > spec.max_bytes:
-        raise SubmissionError(f"the submission is {total} bytes; the limit is {spec.max_bytes}")
+        raise SubmissionError(
+            f"the submission is {total} bytes; the limit is {spec.max_bytes}", "too_large"
+        )
     missing = [name for name in spec.files if name not in files]
     if missing:
         have = ", ".join(sorted(files)[:10]) or "no files"
         raise SubmissionError(
-            f"missing required file {', '.join(missing)} (the submission has: {have})"
+            f"missing required file {', '.join(missing)} (the submission has: {have})",
+            "missing_file",
         )
     return files

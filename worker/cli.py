@@ -1,8 +1,18 @@
-"""Command line: ``grader grade ASSIGNMENT_DIR SUBMISSION_PATH [-o results.json]``.
+"""Command line.
 
-Exit status: 0 when results were produced (whatever the score); 2 when the input
-cannot be used (assignment or submission), with a one-line message; 3 when the
+``grader grade ASSIGNMENT_DIR SUBMISSION_PATH [-o results.json]`` grades locally, in a
+sandbox. Exit status: 0 when results were produced (whatever the score); 2 when the
+input cannot be used (assignment or submission), with a one-line message; 3 when the
 sandbox infrastructure failed (worth retrying).
+
+``grader submit --api URL --token TOKEN ASSIGNMENT_ID FILES...`` uploads to the grading
+service, shows the status changes on one line (stderr), then prints the feedback.
+Exit status: 0 graded, 1 failed (with the reason), 2 refused (a 4xx: the error in one
+line), 3 the service could not be reached, answered 5xx, or did not finish in time.
+
+``grader regrade --api URL --token TOKEN ASSIGNMENT_ID`` (instructors) regrades every
+student's latest submission with a progress bar (stderr). Exit status: 0 all graded,
+1 some gradings failed, 2 refused, 3 as above.
 """
 
 from __future__ import annotations
@@ -13,24 +23,62 @@ import sys
 import uuid
 from pathlib import Path
 
+import httpx
+
 from grader.errors import InfrastructureError, SpecError, SubmissionError
 from grader.feedback import summary_text
 from grader.grading import Grader
 from grader.submission import read_path
 from sandbox.docker_sandbox import DockerSandbox
+from worker.client import ApiError, GraderClient
 from worker.config import Settings
+from worker.progress import follow_regrade, follow_submission
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
     parser = argparse.ArgumentParser(prog="grader", description="Grade ML homework in a sandbox.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one submission (a file or a folder)")
     grade.add_argument("assignment", type=Path, help="assignment folder holding assignment.yaml")
     grade.add_argument("submission", type=Path, help="the student's file or folder")
     grade.add_argument("-o", "--output", type=Path, help="write results.json here")
+    api = f"http://{settings.api_host}:{settings.api_port}"
+    submit = commands.add_parser("submit", help="submit files to the grading service and wait")
+    regrade = commands.add_parser("regrade", help="regrade an assignment (instructors)")
+    for command in (submit, regrade):
+        command.add_argument("--api", default=api, help=f"the service's URL (default {api})")
+        command.add_argument("--token", required=True, help="your bearer token")
+        command.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
+        command.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most")
+        command.add_argument("assignment", help="assignment id, e.g. cs189_hw2")
+    submit.add_argument("files", type=Path, nargs="+", help="the files, or one .zip")
     args = parser.parse_args(argv)
 
-    settings = Settings.from_env()
+    if args.command == "grade":
+        return grade_locally(args, settings)
+    client = GraderClient.connect(args.api, args.token)
+    try:
+        if args.command == "submit":
+            return submit_remotely(client, args)
+        return regrade_remotely(client, args)
+    except ApiError as exc:
+        if exc.status < 500:
+            print(f"grader: error: {' '.join(exc.message.split())}", file=sys.stderr)
+            return 2
+        print(f"grader: service error (try again): {exc.message}", file=sys.stderr)
+        return 3
+    except TimeoutError as exc:
+        print(f"grader: gave up waiting ({exc}); it is still stored", file=sys.stderr)
+        return 3
+    except httpx.HTTPError as exc:
+        print(f"grader: cannot reach the service at {args.api} (try again): {exc}", file=sys.stderr)
+        return 3
+    finally:
+        client.close()
+
+
+def grade_locally(args: argparse.Namespace, settings: Settings) -> int:
     try:
         grader = Grader.load(args.assignment, settings.cache_dir)
         files = read_path(args.submission, grader.assignment.submission)
@@ -50,6 +98,37 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(summary_text(results), file=sys.stderr)
         print(text)
+    return 0
+
+
+def submit_remotely(client: GraderClient, args: argparse.Namespace) -> int:
+    try:
+        files = [(path.name, path.read_bytes()) for path in args.files]
+    except OSError as exc:
+        print(f"grader: error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    accepted = client.submit(args.assignment, files)
+    record = follow_submission(client, accepted["id"], sys.stderr, args.interval, args.timeout)
+    if record["status"] == "failed":
+        print(f"grader: grading failed: {record['message']}", file=sys.stderr)
+        return 1
+    print(summary_text(record["results"]))
+    return 0
+
+
+def regrade_remotely(client: GraderClient, args: argparse.Namespace) -> int:
+    started = client.regrade(args.assignment)
+    count = started["jobs"]
+    print(
+        f"regrade {started['regrade_id']}: {count} latest submission{'s' * (count != 1)}",
+        file=sys.stderr,
+    )
+    progress = follow_regrade(
+        client, started["regrade_id"], sys.stderr, args.interval, args.timeout
+    )
+    if progress["failed"]:
+        print(f"grader: {progress['failed']} gradings failed", file=sys.stderr)
+        return 1
     return 0
 
 

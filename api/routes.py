@@ -1,0 +1,184 @@
+"""The endpoints. See docs/api.md for the contract."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api import records
+from api.auth import User, current_user, instructor
+from api.errors import ApiError
+from api.schemas import (
+    Accepted,
+    ErrorBody,
+    Health,
+    RegradeAccepted,
+    RegradeProgress,
+    SubmissionRecord,
+    SubmissionSummary,
+)
+from api.services import Services, services
+from api.upload import FIELD, read_parts
+from grader.archive import unpack_upload
+from grader.spec import Submission as SubmissionSpec
+from grader.submission import validate
+from worker.store import Submission
+
+router = APIRouter(prefix="/api")
+Svc = Annotated[Services, Depends(services)]
+AnyUser = Annotated[User, Depends(current_user)]
+Instructor = Annotated[User, Depends(instructor)]
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [FIELD],
+                    "properties": {
+                        FIELD: {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": "the files, or a single .zip of them",
+                        }
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/assignments/{assignment_id}/submissions",
+    status_code=202,
+    response_model=Accepted,
+    responses=errors(404, 413, 415, 422),
+    openapi_extra=UPLOAD_BODY,
+    summary="Submit files (or one zip) for grading",
+)
+async def submit(assignment_id: str, request: Request, user: AnyUser, svc: Svc) -> Accepted:
+    spec = svc.assignments.spec(assignment_id).submission
+    limits = svc.settings
+    parts = await read_parts(request, limits.max_upload_bytes, limits.max_upload_files)
+    files = await run_in_threadpool(
+        files_of, parts, spec, limits.max_upload_bytes, limits.max_upload_files
+    )
+    submission, job = await run_in_threadpool(
+        svc.store.add_submission, assignment_id, user.name, files
+    )
+    await run_in_threadpool(svc.send, [job.id])
+    return Accepted(id=submission.id)
+
+
+def files_of(
+    parts: list[tuple[str, bytes]], spec: SubmissionSpec, max_bytes: int, max_files: int
+) -> dict[str, bytes]:
+    return validate(unpack_upload(parts, max_bytes, max_files), spec)
+
+
+def visible_submission(svc: Services, submission_id: str, user: User) -> Submission:
+    """The submission if this user may see it; 404 otherwise (whether or not it exists)."""
+    submission = svc.store.submission(submission_id)
+    if submission is None or not (user.is_instructor or submission.student == user.name):
+        raise ApiError(404, "not_found", f"no submission {submission_id!r}")
+    return submission
+
+
+@router.get(
+    "/submissions/{submission_id}",
+    response_model=SubmissionRecord,
+    responses=errors(404),
+    summary="A submission: status, results and every grading",
+)
+def submission_record(submission_id: str, user: AnyUser, svc: Svc) -> SubmissionRecord:
+    submission = visible_submission(svc, submission_id, user)
+    return records.record(submission, svc.store.jobs_of(submission.id), user.is_instructor)
+
+
+@router.get(
+    "/submissions/{submission_id}/results.json",
+    responses={200: {"description": "Gradescope results.json"}, **errors(404)},
+    summary="The feedback alone (students see only visible tests)",
+)
+def submission_results(submission_id: str, user: AnyUser, svc: Svc) -> JSONResponse:
+    submission = visible_submission(svc, submission_id, user)
+    jobs = svc.store.jobs_of(submission.id)
+    results = records.results_for(jobs, user.is_instructor)
+    if results is None:
+        status = records.summary(submission, jobs).status
+        raise ApiError(
+            404, "no_results", f"submission {submission_id!r} has no results yet ({status})"
+        )
+    return JSONResponse(results)
+
+
+@router.get(
+    "/assignments/{assignment_id}/submissions",
+    response_model=list[SubmissionSummary],
+    responses=errors(403, 404),
+    summary="Every submission of an assignment (instructors)",
+)
+def list_submissions(
+    assignment_id: str,
+    _: Instructor,
+    svc: Svc,
+    latest: Annotated[bool, Query(description="only each student's latest")] = False,
+    student: Annotated[str | None, Query(description="only this student's")] = None,
+) -> list[SubmissionSummary]:
+    svc.assignments.folder(assignment_id)
+    store = svc.store
+    found = store.latest_submissions(assignment_id) if latest else store.submissions(assignment_id)
+    return [
+        records.summary(s, store.jobs_of(s.id))
+        for s in found
+        if student is None or s.student == student
+    ]
+
+
+@router.post(
+    "/assignments/{assignment_id}/regrade",
+    status_code=202,
+    response_model=RegradeAccepted,
+    responses=errors(403, 404),
+    summary="Regrade every student's latest submission (instructors); earlier results stay",
+)
+def regrade(assignment_id: str, user: Instructor, svc: Svc) -> RegradeAccepted:
+    svc.assignments.folder(assignment_id)
+    regrade_id, jobs = svc.store.create_regrade(assignment_id, user.name)
+    svc.send([job.id for job in jobs])
+    return RegradeAccepted(regrade_id=regrade_id, jobs=len(jobs))
+
+
+@router.get(
+    "/regrades/{regrade_id}",
+    response_model=RegradeProgress,
+    responses=errors(403, 404),
+    summary="Progress of a regrade (instructors)",
+)
+def regrade_progress(regrade_id: str, _: Instructor, svc: Svc) -> RegradeProgress:
+    found = svc.store.regrade_jobs(regrade_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no regrade {regrade_id!r}")
+    assignment_id, jobs = found
+    return records.progress(regrade_id, assignment_id, jobs)
+
+
+@router.get(
+    "/health",
+    response_model=Health,
+    summary="Reachability of Redis, the store and Docker (no token; 200 even when degraded)",
+)
+def health(svc: Svc) -> Health:
+    report = svc.probes.report()
+    return Health(status="ok" if all(report.values()) else "degraded", **report)

@@ -1,0 +1,142 @@
+"""The API app on a real Store in a temporary folder, with a recording fake queue.
+
+Used by test_api.py and test_client.py: request handling only; the service with
+real Redis, Celery and Docker is tested in tests/integration/test_service.py.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import yaml
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.health import Probes
+from worker.config import Settings
+from worker.store import Store
+
+REPO = Path(__file__).resolve().parents[2]
+ASSIGNMENT = "cs189_hw2"
+TOKENS = {
+    "tok-alice": {"role": "student", "name": "alice"},
+    "tok-bob": {"role": "student", "name": "bob"},
+    "tok-prof": {"role": "instructor", "name": "prof"},
+}
+MAX_UPLOAD = 2 * 1024 * 1024  # above the assignment's own max_bytes (1 MiB)
+MAX_FILES = 5
+SOURCE = b"import numpy as np\n\ndef sigmoid_activation(s):\n    return 1 / (1 + np.exp(-s))\n"
+
+RESULTS: dict[str, Any] = {
+    "score": 7.0,
+    "execution_time": 1.5,
+    "output": "Score 7 / 10: 3 of 4 tests passed.",
+    "visibility": "visible",
+    "tests": [
+        {"name": "seen", "score": 2.0, "max_score": 2.0, "status": "passed",
+         "output": "", "visibility": "visible", "tags": []},
+        {"name": "secret", "score": 3.0, "max_score": 3.0, "status": "passed",
+         "output": "hidden details", "visibility": "hidden", "tags": []},
+        {"name": "after due", "score": 2.0, "max_score": 2.0, "status": "passed",
+         "output": "", "visibility": "after_due_date", "tags": []},
+        {"name": "after published", "score": 0.0, "max_score": 3.0, "status": "failed",
+         "output": "wrong", "visibility": "after_published", "tags": []},
+    ],
+}  # fmt: skip
+
+
+def headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def zip_of(*entries: tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries:
+            zf.writestr(name, data)
+    return buffer.getvalue()
+
+
+@dataclass
+class Harness:
+    root: Path
+    settings: Settings
+    store: Store
+    app: FastAPI
+    client: TestClient
+    sent: list[str] = field(default_factory=list)
+    health: dict[str, bool] = field(default_factory=dict)
+
+    def upload(
+        self, token: str, files: list[tuple[str, bytes]], assignment: str = ASSIGNMENT
+    ) -> httpx2.Response:
+        parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
+        return self.client.post(
+            f"/api/assignments/{assignment}/submissions", files=parts, headers=headers(token)
+        )
+
+    def submit(self, token: str, source: bytes = SOURCE) -> str:
+        response = self.upload(token, [("hw2.py", source)])
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
+    def get(self, token: str, path: str, **kwargs: Any) -> httpx2.Response:
+        return self.client.get(path, headers=headers(token), **kwargs)
+
+    def latest_job(self, submission_id: str) -> str:
+        return self.store.jobs_of(submission_id)[-1].id
+
+    def grade(self, job_id: str, results: dict[str, Any] = RESULTS) -> None:
+        claim = self.store.claim(job_id, 30, 3)
+        assert claim is not None
+        assert self.store.finish(claim, results)
+
+    def fail(self, job_id: str, message: str) -> None:
+        claim = self.store.claim(job_id, 30, 3)
+        assert claim is not None
+        assert self.store.fail(claim, message)
+
+    def use_queue(self, enqueue: Callable[[str], None]) -> None:
+        """Replace the recording queue (say, by a fake worker that grades at once)."""
+        self.app.state.services = dataclasses.replace(self.app.state.services, enqueue=enqueue)
+
+    def assert_nothing_stored(self) -> None:
+        assert self.store.submissions(ASSIGNMENT) == []
+        assert list(self.store.files_dir.iterdir()) == []
+        assert self.sent == []
+
+
+def make_harness(root: Path, **settings: Any) -> Harness:
+    assignments = root / "assignments"
+    assignments.mkdir()
+    (assignments / ASSIGNMENT).symlink_to(REPO / "testcases" / ASSIGNMENT)
+    (assignments / "broken").mkdir()
+    (assignments / "broken" / "assignment.yaml").write_text("version: 1\nid: [unclosed\n")
+    tokens = root / "tokens.yaml"
+    tokens.write_text(yaml.safe_dump(TOKENS))
+    defaults = {
+        "assignments_dir": assignments,
+        "data_dir": root / "data",
+        "tokens_file": tokens,
+        "max_upload_bytes": MAX_UPLOAD,
+        "max_upload_files": MAX_FILES,
+    }
+    config = dataclasses.replace(Settings.from_env(), **{**defaults, **settings})
+    store = Store(config.data_dir)
+    health = {"redis": True, "store": True, "docker": True}
+    probes = Probes(
+        redis=lambda: health["redis"],
+        store=lambda: health["store"],
+        docker=lambda: health["docker"],
+    )
+    sent: list[str] = []
+    app = create_app(config, store, sent.append, probes)
+    return Harness(root, config, store, app, TestClient(app), sent, health)

@@ -1,0 +1,73 @@
+"""A client of the grading service's HTTP API (see docs/api.md), for ``grader submit``
+and ``grader regrade``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+
+class ApiError(Exception):
+    """The API refused the request: ``status`` 4xx or 5xx, with its error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class GraderClient:
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    @classmethod
+    def connect(
+        cls,
+        base_url: str,
+        token: str,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> GraderClient:
+        return cls(
+            httpx.Client(
+                base_url=base_url.rstrip("/"),
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=timeout,
+                transport=transport,
+            )
+        )
+
+    def close(self) -> None:
+        self.http.close()
+
+    def submit(self, assignment_id: str, files: Sequence[tuple[str, bytes]]) -> dict[str, Any]:
+        """Upload files (or one zip); returns ``{"id", "status"}``."""
+        parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
+        return self._call("POST", f"/api/assignments/{assignment_id}/submissions", files=parts)
+
+    def submission(self, submission_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/submissions/{submission_id}")
+
+    def regrade(self, assignment_id: str) -> dict[str, Any]:
+        return self._call("POST", f"/api/assignments/{assignment_id}/regrade")
+
+    def regrade_progress(self, regrade_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/api/regrades/{regrade_id}")
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise error_of(response)
+        return response.json()
+
+
+def error_of(response: httpx.Response) -> ApiError:
+    try:
+        error = response.json()["error"]
+        return ApiError(response.status_code, str(error["code"]), str(error["message"]))
+    except (ValueError, KeyError, TypeError):
+        text = " ".join(response.text.split())[:200] or response.reason_phrase
+        return ApiError(response.status_code, "http_error", f"HTTP {response.status_code}: {text}")
