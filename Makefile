@@ -3,7 +3,7 @@ ASSIGNMENT ?= cs189_hw2
 SUBMISSION ?= reference/cs189_hw2/hw2.py
 PYTEST_ARGS ?=
 
-.PHONY: setup test demo lint image clean
+.PHONY: setup test demo lint image clean up down status
 
 setup:
 	bash scripts/setup.sh
@@ -25,3 +25,15 @@ image:
 
 clean:
 	rm -rf .venv .cache
+
+# The local stack: Redis, the API and one Celery worker as background processes, pid files
+# and logs in .run/ (GRADER_RUN_DIR). See docs/service.md.
+up: setup
+	bash scripts/up.sh
+
+down:
+	bash scripts/down.sh
+
+# Informational: always succeeds (scripts/status.sh itself exits 3 unless all three run).
+status:
+	@bash scripts/status.sh || true

@@ -9,7 +9,7 @@ say() { echo "setup: $*"; }
 die() { echo "setup: ERROR: $*" >&2; exit 1; }
 
 # --- 1. Debian packages: dockerd, debootstrap (sandbox base image), redis-server ---------
-# (redis is only installed, not started: nothing needs it yet.)
+# (redis is only installed, not started: `make up` starts it, see docs/service.md.)
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
