@@ -19,7 +19,7 @@ from api.health import Probes, default_probes
 from api.routes import router
 from api.services import Enqueue, Services
 from worker.config import Settings
-from worker.store import Store
+from worker.store import Store, SubmissionStore
 
 DESCRIPTION = """Submit ML homework, follow its grading, read Gradescope-style feedback.
 
@@ -29,7 +29,7 @@ Authenticate with `Authorization: Bearer TOKEN`. Errors are
 
 def create_app(
     settings: Settings,
-    store: Store,
+    store: SubmissionStore,
     enqueue: Enqueue,
     probes: Probes | None = None,
     users: dict[str, User] | None = None,

@@ -14,7 +14,7 @@ import docker
 import redis
 
 from worker.config import Settings
-from worker.store import Store
+from worker.store import SubmissionStore
 
 log = logging.getLogger(__name__)
 Probe = Callable[[], object]
@@ -42,7 +42,7 @@ def reachable(name: str, probe: Probe) -> bool:
         return False
 
 
-def default_probes(settings: Settings, store: Store) -> Probes:
+def default_probes(settings: Settings, store: SubmissionStore) -> Probes:
     def redis_ping() -> object:
         client = redis.Redis.from_url(
             settings.redis_url, socket_timeout=1, socket_connect_timeout=1

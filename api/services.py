@@ -13,7 +13,7 @@ from api.assignments import Assignments
 from api.auth import Authenticator
 from api.health import Probes
 from worker.config import Settings
-from worker.store import Store
+from worker.store import SubmissionStore
 
 log = logging.getLogger(__name__)
 Enqueue = Callable[[str], None]
@@ -22,7 +22,7 @@ Enqueue = Callable[[str], None]
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    store: Store
+    store: SubmissionStore
     enqueue: Enqueue
     assignments: Assignments
     probes: Probes

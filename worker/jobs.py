@@ -16,7 +16,7 @@ from grader.errors import InfrastructureError, SpecError, SubmissionError
 from grader.feedback import not_gradable
 from grader.grading import Grader
 from grader.sandbox import Sandbox
-from worker.store import Claim, Store
+from worker.store import Claim, SubmissionStore
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class Outcome:
 class Heartbeat:
     """Renews a claim's lease while grading runs, so the sweep leaves it alone."""
 
-    def __init__(self, store: Store, claim: Claim, lease_seconds: float) -> None:
+    def __init__(self, store: SubmissionStore, claim: Claim, lease_seconds: float) -> None:
         self.store, self.claim, self.lease = store, claim, lease_seconds
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, daemon=True)
@@ -76,7 +76,7 @@ class GraderCache:
 class JobRunner:
     def __init__(
         self,
-        store: Store,
+        store: SubmissionStore,
         graders: Callable[[str], Grader],
         sandbox: Sandbox,
         lease_seconds: float,

@@ -18,7 +18,7 @@ from grader.grading import Grader
 from grader.sandbox import SandboxOutcome, SandboxRequest
 from sandbox.inprocess import InProcessSandbox
 from worker.jobs import JobRunner
-from worker.store import Store
+from worker.store import Store, SubmissionStore
 
 REPO = Path(__file__).resolve().parents[2]
 CS189 = REPO / "testcases" / "cs189_hw2"
@@ -68,6 +68,12 @@ def test_a_job_is_graded_once_however_often_it_is_delivered(store: Store, grader
     job = store.job(job_id)
     assert job is not None and job.status == "graded" and job.attempts == 1
     assert job.results is not None and job.results["score"] == 37
+
+
+def test_the_sqlite_store_implements_the_store_interface(store: Store) -> None:
+    assert isinstance(store, SubmissionStore)
+    public = {name for name in dir(Store) if not name.startswith("_")}
+    assert public >= {name for name in dir(SubmissionStore) if not name.startswith("_")}
 
 
 def test_files_are_stored_before_the_job_is_visible(store: Store) -> None:
