@@ -9,9 +9,11 @@ from typing import Any
 
 import numpy as np
 
+from grader.answers import Answers
 from grader.compare import as_numeric, compare, describe
 from grader.report import PhaseResult
 from grader.spec import (
+    AnswerCheck,
     Assignment,
     LengthCheck,
     MatchCheck,
@@ -54,9 +56,11 @@ class TestResult:
 
 @dataclass(frozen=True)
 class Context:
-    """What checks may consult besides the student's values; all of it trusted."""
+    """What checks may consult besides the student's values; all of it trusted but
+    ``answers``, which is the student's answers file read as data."""
 
     assignment: Assignment
+    answers: Answers
     expected: Callable[[str, str], Any]  # (test name, output key) -> value
     metric: Callable[[str], Callable[..., Any]]  # metric name -> trusted function
     fixture: Callable[[str], Any]
@@ -154,6 +158,8 @@ def _check(check: Any, test: TestSpec, phase: PhaseResult, ctx: Context) -> Chec
         return _no_warnings(check, phase)
     if isinstance(check, MetricCheck):
         return _metric(check, phase, ctx)
+    if isinstance(check, AnswerCheck):
+        return _answer(check, ctx)
     text = next(
         getattr(check, a) for a in ("match", "shape", "length", "stats") if hasattr(check, a)
     )
@@ -217,6 +223,22 @@ def _stats(check: StatsCheck, label: str, got: Any) -> CheckResult:
         ok &= inside
         parts.append(f"{name} {value:.4g} {'within' if inside else 'outside'} [{lo:g}, {hi:g}]")
     return CheckResult(ok, check.weight, f"{label}: " + ", ".join(parts))
+
+
+def _answer(check: AnswerCheck, ctx: Context) -> CheckResult:
+    label = check.label or f"answer {check.answer}"
+    if ctx.answers.problem:
+        return CheckResult(False, check.weight, f"{label}: {ctx.answers.problem}")
+    if check.answer not in ctx.answers.values or ctx.answers.values[check.answer] is None:
+        return CheckResult(False, check.weight, f"{label}: no answer given")
+    tol = ctx.assignment.tolerance_of(check)
+    result = compare(ctx.answers.values[check.answer], check.equals, tol.rtol, tol.atol)
+    if result.ok:
+        return CheckResult(True, check.weight, f"{label}: correct")
+    shape_problem = "expected" in result.message  # a wrong form, not a wrong value
+    return CheckResult(
+        False, check.weight, f"{label}: {result.message if shape_problem else 'incorrect'}"
+    )
 
 
 def _metric(check: MetricCheck, phase: PhaseResult, ctx: Context) -> CheckResult:

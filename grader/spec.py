@@ -156,12 +156,55 @@ class Fixture(Model):
 # ---------------------------------------------------------------- steps and checks
 
 
+STEP_KINDS = ("call", "set", "copy", "seed")
+ALIASES = {"as_": "as", "copy_": "copy"}  # fields named after a Python or pydantic word
+
+
 class Step(Model):
-    call: Annotated[str, Field(pattern=NAME)]
+    """One of: ``call`` (a function, or a method with ``on``), ``set`` (an attribute of
+    ``on`` to ``value``), ``copy`` (a snapshot of a reference, saved ``as``), ``seed``."""
+
+    call: Annotated[str | None, Field(pattern=NAME)] = None
+    set: Annotated[str | None, Field(pattern=NAME)] = None
+    copy_: Annotated[str | None, Field(alias="copy")] = None
+    seed: Annotated[int | None, Field(ge=0, lt=2**32)] = None
     on: str | None = None
+    value: Any = None
     args: list[Any] = []
     kwargs: dict[Annotated[str, Field(pattern=NAME)], Any] = {}
     as_: Annotated[str | None, Field(alias="as", pattern=NAME)] = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Step:
+        given = {ALIASES.get(name, name) for name in self.model_fields_set}
+        kinds = [k for k in STEP_KINDS if k in given]
+        if len(kinds) != 1:
+            raise ValueError("a step has exactly one of the keys " + ", ".join(STEP_KINDS))
+        allowed = {
+            "call": {"call", "on", "args", "kwargs", "as"},
+            "set": {"set", "on", "value"},
+            "copy": {"copy", "as"},
+            "seed": {"seed"},
+        }[kinds[0]]
+        if given - allowed:
+            raise ValueError(
+                f"a {kinds[0]} step does not take {', '.join(sorted(given - allowed))}"
+            )
+        if self.set is not None and (self.on is None or "value" not in given):
+            raise ValueError("a set step needs on (the object) and value")
+        if self.copy_ is not None and self.as_ is None:
+            raise ValueError("a copy step needs as (the name of the copy)")
+        return self
+
+    @field_validator("value")
+    @classmethod
+    def _value(cls, v: Any) -> Any:
+        return parse_arg(v)
+
+    @field_validator("copy_")
+    @classmethod
+    def _copy(cls, v: str | None) -> str | None:
+        return None if v is None else _ref(v)
 
     @field_validator("args")
     @classmethod
@@ -180,9 +223,19 @@ class Step(Model):
 
     def arguments(self) -> list[dict[str, Any]]:
         parsed = [*self.args, *self.kwargs.values()]
+        if self.set is not None:
+            parsed.append(self.value)
+        if self.copy_ is not None:
+            parsed.append(parse_ref(self.copy_))
         return [parse_ref(self.on), *parsed] if self.on else parsed
 
     def to_plan(self) -> dict[str, Any]:
+        if self.seed is not None:
+            return {"seed": self.seed}
+        if self.copy_ is not None:
+            return {"copy": parse_ref(self.copy_), "as": self.as_}
+        if self.set is not None:
+            return {"set": self.set, "on": parse_ref(str(self.on)), "value": self.value}
         out: dict[str, Any] = {"call": self.call, "args": self.args, "kwargs": self.kwargs}
         if self.on:
             out["on"] = parse_ref(self.on)
@@ -272,7 +325,29 @@ class MetricCheck(CheckBase):
         return self
 
 
-CHECK_KINDS = ("match", "no_warnings", "shape", "length", "stats", "metric")
+class AnswerCheck(CheckBase):
+    """A written answer (a number or a nested list of numbers) from the answers file,
+    compared on the trusted side; needs no steps."""
+
+    answer: Annotated[str, Field(min_length=1, max_length=50)]
+    equals: Any
+    rtol: Annotated[float, Field(ge=0)] | None = None
+    atol: Annotated[float, Field(ge=0)] | None = None
+
+    @field_validator("equals")
+    @classmethod
+    def _numeric(cls, v: Any) -> Any:
+        def numeric(x: Any) -> bool:
+            if isinstance(x, list):
+                return bool(x) and all(numeric(i) for i in x)
+            return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+        if not numeric(v):
+            raise ValueError(f"equals must be a number or a list of numbers, got {v!r}")
+        return v
+
+
+CHECK_KINDS = ("match", "no_warnings", "shape", "length", "stats", "metric", "answer")
 
 
 def _check_kind(raw: Any) -> str | None:
@@ -289,7 +364,8 @@ Check = Annotated[
     | Annotated[ShapeCheck, Tag("shape")]
     | Annotated[LengthCheck, Tag("length")]
     | Annotated[StatsCheck, Tag("stats")]
-    | Annotated[MetricCheck, Tag("metric")],
+    | Annotated[MetricCheck, Tag("metric")]
+    | Annotated[AnswerCheck, Tag("answer")],
     Discriminator(
         _check_kind,
         custom_error_type="check_kind",
@@ -308,11 +384,13 @@ class TestSpec(Model):
     partial: bool = False
     tags: list[str] = []
     description: str = ""
-    steps: Annotated[list[Step], Field(min_length=1)]
+    steps: list[Step] = []
     checks: Annotated[list[Check], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _refs_defined_in_order(self) -> TestSpec:
+        if not self.steps and not all(isinstance(c, AnswerCheck) for c in self.checks):
+            raise ValueError("steps: a test needs steps, unless all its checks are answer checks")
         produced: set[str] = set()
         for i, step in enumerate(self.steps):
             if step.as_:
@@ -343,11 +421,18 @@ class TestSpec(Model):
         return {name for _, name in self.fixture_uses()}
 
     def all_tags(self) -> list[str]:
-        """The student functions this test exercises, in order of first use."""
+        """The student functions and methods this test exercises, in order of first use.
+        A method is named after the call that made its object: ``Linear.forward``."""
         names: list[str] = []
+        made_by: dict[str, str] = {}  # saved name -> the function or class that returned it
         for step in self.steps:
-            if not step.on:
+            if step.call and not step.on:
                 names.append(step.call)
+                if step.as_:
+                    made_by[step.as_] = step.call
+            elif step.call and step.on:
+                owner = made_by.get(parse_ref(step.on)["ref"])
+                names.append(f"{owner}.{step.call}" if owner else step.call)
             names.extend(n for a in step.arguments() for n in functions_in(a))
         names.extend(self.tags)
         return list(dict.fromkeys(names))
@@ -394,6 +479,14 @@ class Limits(Model):
     stdout_kb: Annotated[int, Field(ge=1, le=10240)] = 64
 
 
+class AnswersFile(Model):
+    """The submission file with written answers: a YAML or JSON mapping of question ids
+    to numbers. Not required: a submission without it loses only its answer checks."""
+
+    file: str
+    max_bytes: Annotated[int, Field(gt=0, le=1_048_576)] = 65_536
+
+
 class Tolerance(Model):
     rtol: Annotated[float, Field(ge=0)]
     atol: Annotated[float, Field(ge=0)]
@@ -408,6 +501,7 @@ class Assignment(Model):
     limits: Limits = Limits()
     preload: list[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_.]*$")]] = ["numpy"]
     tolerance: Tolerance | None = None
+    answers: AnswersFile | None = None
     fixtures: dict[Annotated[str, Field(pattern=NAME)], Fixture] = {}
     tests: Annotated[list[TestSpec], Field(min_length=1)]
 
@@ -432,10 +526,16 @@ class Assignment(Model):
                         "it only in a metric check)"
                     )
             for j, check in enumerate(test.checks):
-                untoleranced = isinstance(check, MatchCheck) and None in (check.rtol, check.atol)
+                if isinstance(check, AnswerCheck) and self.answers is None:
+                    raise ValueError(
+                        f"tests[{i}].checks[{j}]: an answer check needs the top-level "
+                        "`answers: {file: ...}` naming the submission's answers file"
+                    )
+                tolerant = isinstance(check, (MatchCheck, AnswerCheck))
+                untoleranced = tolerant and None in (check.rtol, check.atol)
                 if untoleranced and self.tolerance is None:
                     raise ValueError(
-                        f"tests[{i}].checks[{j}]: a match check needs rtol and atol, "
+                        f"tests[{i}].checks[{j}]: a match or answer check needs rtol and atol, "
                         "on the check or in the assignment's tolerance"
                     )
                 if isinstance(check, MetricCheck):
@@ -447,7 +547,7 @@ class Assignment(Model):
                             )
         return self
 
-    def tolerance_of(self, check: MatchCheck) -> Tolerance:
+    def tolerance_of(self, check: MatchCheck | AnswerCheck) -> Tolerance:
         default = self.tolerance
         rtol = check.rtol if check.rtol is not None else default.rtol  # type: ignore[union-attr]
         atol = check.atol if check.atol is not None else default.atol  # type: ignore[union-attr]
@@ -509,7 +609,7 @@ def _field_loc(loc: tuple[Any, ...], data: Any) -> list[Any]:
     out: list[Any] = []
     node = data
     for part in loc:
-        key = "as" if part == "as_" else part
+        key = ALIASES.get(part, part) if isinstance(part, str) else part
         if is_tag(part, out):
             continue
         if (isinstance(node, list) and isinstance(key, int) and key < len(node)) or (

@@ -10,6 +10,9 @@ This module is copied into the sandbox: standard library and NumPy only.
 A step is a JSON object:
     {"call": "forward_pass", "args": [arg, ...], "kwargs": {"name": arg}, "as": "fwd"}
     {"call": "forward", "on": arg, ...}       # a method of an earlier result
+    {"set": "W", "on": arg, "value": arg}     # obj.W = a copy of value
+    {"copy": arg, "as": "snapshot"}           # a deep copy of a value, taken now
+    {"seed": 0}                               # seed NumPy's and Python's global generators
 An arg is one of:
     {"ref": "fwd", "path": [0, "key"]}        # a fixture or an earlier step's result
     {"function": "relu_activation"}           # a function of the module under test
@@ -21,6 +24,8 @@ An arg is one of:
 
 from __future__ import annotations
 
+import copy
+import random
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -79,6 +84,9 @@ def run_steps(
     """Run ``steps`` in order; floating-point warnings are recorded, not raised."""
     run = StepRun(env={})
     for index, step in enumerate(steps):
+        if "call" not in step:
+            _run_plain_step(index, step, module, run, fixture)
+            continue
         call = step["call"]
         try:
             target = _callable(module, step, run.env, fixture)
@@ -101,6 +109,34 @@ def run_steps(
         if "as" in step:
             run.env[step["as"]] = result
     return run
+
+
+def step_label(step: Mapping[str, Any]) -> str:
+    """How a step is named in messages: the function or method it calls, or its kind."""
+    if "call" in step:
+        return str(step["call"])
+    if "set" in step:
+        return f"setting .{step['set']}"
+    return "copy" if "copy" in step else "seed"
+
+
+def _run_plain_step(
+    index: int, step: Mapping[str, Any], module: Any, run: StepRun, fixture: Callable[[str], Any]
+) -> None:
+    """The steps that call no student code directly: set, copy, seed."""
+    try:
+        if "seed" in step:
+            np.random.seed(step["seed"])
+            random.seed(step["seed"])
+        elif "set" in step:
+            owner = _resolve(step["on"], module, run.env, fixture)
+            value = copy.deepcopy(_resolve(step["value"], module, run.env, fixture))
+            setattr(owner, step["set"], value)
+        else:
+            value = _resolve(step["copy"], module, run.env, fixture)
+            run.env[step["as"]] = copy.deepcopy(value)
+    except Exception as exc:
+        raise StepError(index, step_label(step), exc) from exc
 
 
 def _callable(

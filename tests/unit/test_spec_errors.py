@@ -85,7 +85,12 @@ def test_valid_spec_loads(tmp_path: Path) -> None:
             4,
             "submission.extra: Extra inputs are not permitted",
         ),
-        ("tolerance: {rtol: 1.0e-7, atol: 1.0e-10}\n", "", 15, "a match check needs rtol and atol"),
+        (
+            "tolerance: {rtol: 1.0e-7, atol: 1.0e-10}\n",
+            "",
+            15,
+            "a match or answer check needs rtol and atol",
+        ),
         (
             "    points: 1\n",
             "    points: 1\n    visibility: secret\n",

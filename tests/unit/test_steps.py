@@ -1,0 +1,168 @@
+"""The step interpreter's scenarios on objects, and written answers."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grader import steps
+from grader.answers import read_answers
+from grader.errors import SpecError
+from grader.grading import Grader
+from grader.spec import AnswersFile, TestSpec, load_assignment
+from sandbox.inprocess import InProcessSandbox
+
+
+class Linear:
+    def __init__(self, m: int, n: int) -> None:
+        self.W = np.random.normal(0, 1, (m, n))
+        self.W0 = np.zeros((n, 1))
+
+    def forward(self, A: np.ndarray) -> np.ndarray:
+        self.A = A
+        return self.W.T @ A + self.W0
+
+    def backward(self, dLdZ: np.ndarray) -> np.ndarray:
+        self.dLdW = self.A @ dLdZ.T
+        return self.W @ dLdZ
+
+
+MODULE = types.SimpleNamespace(Linear=Linear)
+FIXTURES = {"W": np.ones((2, 3)), "A": np.arange(4.0).reshape(2, 2)}
+
+
+def run(plan: list[dict]) -> steps.StepRun:
+    return steps.run_steps(MODULE, plan, FIXTURES.__getitem__)
+
+
+def ref(name: str, *path: object) -> dict:
+    return {"ref": name, "path": list(path)}
+
+
+def test_scenario_on_an_object_sets_calls_and_snapshots() -> None:
+    result = run(
+        [
+            {"seed": 3},
+            {"call": "Linear", "args": [{"value": 2}, {"value": 3}], "as": "lin"},
+            {"set": "W", "on": ref("lin"), "value": ref("W")},
+            {"call": "forward", "on": ref("lin"), "args": [ref("A")], "as": "Z"},
+            {"call": "backward", "on": ref("lin"), "args": [ref("Z")], "as": "dA"},
+            {"copy": ref("lin", "dLdW"), "as": "first"},
+            {"call": "backward", "on": ref("lin"), "args": [{"array": [[1.0] * 2] * 3}]},
+        ]
+    )
+    lin = result.env["lin"]
+    np.testing.assert_array_equal(lin.W, np.ones((2, 3)))
+    assert lin.W is not FIXTURES["W"]  # set assigns a copy: the fixture stays intact
+    np.testing.assert_array_equal(result.env["Z"], np.ones((3, 2)) @ FIXTURES["A"])
+    assert not np.array_equal(result.env["first"], lin.dLdW)  # the snapshot kept its value
+
+
+def test_seed_makes_random_initialisation_repeatable() -> None:
+    plan = [{"seed": 7}, {"call": "Linear", "args": [{"value": 2}, {"value": 2}], "as": "lin"}]
+    np.testing.assert_array_equal(run(plan).env["lin"].W, run(plan).env["lin"].W)
+
+
+def test_a_failing_set_step_names_itself() -> None:
+    with pytest.raises(steps.StepError, match=r"setting \.W"):
+        run([{"set": "W", "on": ref("missing"), "value": ref("W")}])
+
+
+def test_method_tags_name_the_class() -> None:
+    test = TestSpec.model_validate(
+        {
+            "name": "t",
+            "points": 1,
+            "steps": [
+                {"call": "Linear", "args": [2, 3], "as": "lin"},
+                {"set": "W", "on": "$lin", "value": "$W"},
+                {"call": "forward", "on": "$lin", "args": ["$A"], "as": "Z"},
+            ],
+            "checks": [{"match": "$lin.W", "rtol": 0, "atol": 0}],
+        }
+    )
+    assert test.all_tags() == ["Linear", "Linear.forward"]
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ({"call": "f", "seed": 1}, "exactly one of the keys"),
+        ({"set": "W", "on": "$lin"}, r"a set step needs on \(the object\) and value"),
+        ({"copy": "$lin.W"}, "a copy step needs as"),
+        ({"seed": 1, "as": "x"}, "a seed step does not take as"),
+        ({"copy": "lin.W", "as": "x"}, "is not a reference"),
+    ],
+)
+def test_malformed_steps(step: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TestSpec.model_validate(
+            {"name": "t", "points": 1, "steps": [step], "checks": [{"no_warnings": True}]}
+        )
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "the submission has no answers.yaml"),
+        (b"1.1: [unclosed", "is not valid YAML or JSON (line 1)"),
+        (b"- 1\n- 2\n", "must map question ids to answers"),
+        (b"x" * 70_000, "larger than 65536 bytes"),
+        (b"\xff\xfe", "is not valid YAML or JSON"),
+        (b"'1.1': 0.5\n", ""),
+    ],
+)
+def test_reading_answers(content: bytes | None, problem: str) -> None:
+    files = {} if content is None else {"answers.yaml": content}
+    answers = read_answers(files, AnswersFile(file="answers.yaml"))
+    assert answers.problem == problem or problem in answers.problem
+
+
+ANSWERS_SPEC = """\
+version: 1
+id: quiz
+title: Quiz
+submission: {files: [hw2.py], module: hw2}
+reference: {module: reference.cs189_hw2.hw2}
+answers: {file: answers.yaml}
+tests:
+  - name: "1.1"
+    points: 2
+    checks: [{answer: "1.1", equals: 0.5, rtol: 0, atol: 1.0e-6}]
+  - name: "1.4"
+    points: 1
+    checks: [{answer: "1.4", equals: [1, 2], rtol: 0, atol: 0}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("answers", "scores", "fragments"),
+    [
+        (b"'1.1': 0.5\n'1.4': [1, 2]\n", [2, 1], ["correct", "correct"]),
+        (b"'1.1': 0.4\n'1.4': [1, 2, 3]\n", [0, 0], ["incorrect", "expected shape (2,)"]),
+        (b"'1.1': null\n", [0, 0], ["no answer given", "no answer given"]),
+        (None, [0, 0], ["the submission has no answers.yaml"] * 2),
+    ],
+)
+def test_answer_checks_grade_without_running_code(
+    tmp_path: Path, answers: bytes | None, scores: list[float], fragments: list[str]
+) -> None:
+    (tmp_path / "assignment.yaml").write_text(ANSWERS_SPEC)
+    grader = Grader.load(tmp_path)
+    files = {"hw2.py": b"raise SystemExit"} | ({"answers.yaml": answers} if answers else {})
+    results = grader.grade(files, InProcessSandbox(types.ModuleType("hw2")), "unit")
+    assert [t["score"] for t in results["tests"]] == scores
+    for test, fragment in zip(results["tests"], fragments, strict=True):
+        assert fragment in test["output"]
+        assert "0.5" not in test["output"]  # the key is never shown
+
+
+def test_answer_checks_need_the_answers_file_declared(tmp_path: Path) -> None:
+    (tmp_path / "assignment.yaml").write_text(
+        ANSWERS_SPEC.replace("answers: {file: answers.yaml}\n", "")
+    )
+    with pytest.raises(SpecError, match=r"tests\[0\].checks\[0\]: an answer check needs"):
+        load_assignment(tmp_path)
