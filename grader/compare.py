@@ -102,11 +102,12 @@ def compare_arrays(
         worst_at = np.unravel_index(int(np.argmax(np.where(close, -1.0, finite_err))), err.shape)
         rel = err / np.maximum(np.abs(exp), np.finfo(np.float64).tiny)
     n_bad = int((~close).sum())
+    # No relative error where the reference is 0 (it would be meaningless, and say so).
+    relative = f", rel {float(rel[worst_at]):.3e}" if exp[worst_at] != 0 else ""
     return Comparison(
         False,
         f"{label}{n_bad} of {err.size} values differ beyond rtol={rtol:g}, atol={atol:g}; "
-        f"largest error at index {_index(worst_at)}: abs {float(err[worst_at]):.3e}, "
-        f"rel {float(rel[worst_at]):.3e}",
+        f"largest error at index {_index(worst_at)}: abs {float(err[worst_at]):.3e}{relative}",
     )
 
 

@@ -561,6 +561,22 @@ class Assignment(Model):
 # ---------------------------------------------------------------- loading
 
 
+class SpecLoader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false. YAML 1.1 (PyYAML's default) also reads on, off,
+    yes and no as booleans, which would turn a step's `on:` key into True."""
+
+
+SpecLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+SpecLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
 def load_assignment(directory: Path) -> Assignment:
     """Read ``DIRECTORY/assignment.yaml``; raise SpecError naming file, line and field."""
     path = Path(directory) / "assignment.yaml"
@@ -570,8 +586,8 @@ def load_assignment(directory: Path) -> Assignment:
         raise SpecError("assignment.yaml is missing", str(path))
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=SpecLoader)
+        data = yaml.load(text, Loader=SpecLoader)  # a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -90,6 +90,9 @@ def run_steps(
         call = step["call"]
         try:
             target = _callable(module, step, run.env, fixture)
+            owner = getattr(target, "__self__", None)
+            if "on" in step and owner is not None:  # name methods after their class
+                call = f"{type(owner).__name__}.{step['call']}"
             args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
             kwargs = {
                 k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()

@@ -166,3 +166,16 @@ def test_answer_checks_need_the_answers_file_declared(tmp_path: Path) -> None:
     )
     with pytest.raises(SpecError, match=r"tests\[0\].checks\[0\]: an answer check needs"):
         load_assignment(tmp_path)
+
+
+def test_a_bare_on_key_is_a_string_not_a_boolean(tmp_path: Path) -> None:
+    spec = ANSWERS_SPEC.replace(
+        '    checks: [{answer: "1.4"',
+        "    steps:\n      - {call: Linear, args: [2, 2], as: lin}\n"
+        "      - {call: forward, on: $lin, args: [[1.0]]}\n"
+        '    checks: [{answer: "1.4"',
+    )
+    (tmp_path / "assignment.yaml").write_text(spec)
+    test = load_assignment(tmp_path).tests[1]
+    assert test.steps[1].on == "$lin"
+    assert test.all_tags() == ["Linear", "Linear.forward"]
