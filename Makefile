@@ -1,6 +1,9 @@
 # Common tasks. `make setup` prepares the machine (see docs/setup.md).
 ASSIGNMENT ?= cs189_hw2
-SUBMISSION ?= reference/cs189_hw2/hw2.py
+# The reference solution of each assignment, submitted as a student would.
+DEMO_cs189_hw2 = reference/cs189_hw2/hw2.py
+DEMO_mit6390_nn = reference/mit6390_nn
+SUBMISSION ?= $(DEMO_$(ASSIGNMENT))
 PYTEST_ARGS ?=
 
 .PHONY: setup test demo lint image clean up down status

@@ -3,6 +3,7 @@ without them they skip on a developer's machine and FAIL under CI (CI=true)."""
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Callable
@@ -17,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
 CS189 = REPO / "testcases" / "cs189_hw2"
 REFERENCE_SOURCE = (REPO / "reference" / "cs189_hw2" / "hw2.py").read_text()
 STARTER_SOURCE = (CS189 / "starter" / "hw2.py").read_text()
+MIT6390 = REPO / "testcases" / "mit6390_nn"
 
 
 def missing(reason: str) -> None:
@@ -62,6 +64,38 @@ def grade_source(cs189: Grader, docker_sandbox: Any) -> Callable[[str], dict[str
         )
 
     return grade
+
+
+@pytest.fixture(scope="session")
+def mit6390(tmp_path_factory: pytest.TempPathFactory) -> Grader:
+    return Grader.load(MIT6390, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def grade_files(
+    mit6390: Grader, docker_sandbox: Any
+) -> Callable[[dict[str, bytes]], dict[str, Any]]:
+    """Grade an MIT 6.390 submission (file name -> bytes) in a real container."""
+
+    def grade(files: dict[str, bytes]) -> dict[str, Any]:
+        return mit6390.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
+
+    return grade
+
+
+def stable(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """The parts of results.json that must not change between runs."""
+    keys = ("name", "score", "max_score", "status", "visibility", "tags")
+    return [{k: t[k] for k in keys} for t in results["tests"]]
+
+
+def check_golden(golden: Path, name: str, results: dict[str, Any]) -> None:
+    """Compare with ``golden/NAME.json``; GRADER_UPDATE_GOLDEN=1 rewrites it instead."""
+    path = golden / f"{name}.json"
+    if os.environ.get("GRADER_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(json.dumps(stable(results), indent=2) + "\n")
+    assert stable(results) == json.loads(path.read_text())
 
 
 def scores(results: dict[str, Any]) -> dict[str, float]:

@@ -7,6 +7,7 @@ are checked in real containers by tests/integration.
 from __future__ import annotations
 
 import types
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,38 +19,86 @@ from sandbox.inprocess import InProcessSandbox
 
 REPO = Path(__file__).resolve().parents[2]
 CS189 = REPO / "testcases" / "cs189_hw2"
-REFERENCE = (REPO / "reference" / "cs189_hw2" / "hw2.py").read_text()
-MUTANTS = yaml.safe_load((CS189 / "mutants.yaml").read_text())
+
+
+@dataclass(frozen=True)
+class Case:
+    """An assignment graded here: its folder, the reference as a submission, full marks."""
+
+    directory: Path
+    module: str  # the submitted module's name (its file is MODULE.py)
+    reference: Path
+    full_marks: float
+    extra_files: tuple[Path, ...] = ()  # submitted with the reference, e.g. answers.yaml
+
+    @property
+    def mutants(self) -> list[dict[str, Any]]:
+        return yaml.safe_load((self.directory / "mutants.yaml").read_text())
+
+    def files(self, source: str) -> dict[str, bytes]:
+        extra = {path.name: path.read_bytes() for path in self.extra_files}
+        return {f"{self.module}.py": source.encode(), **extra}
+
+
+CASES = {
+    "cs189_hw2": Case(CS189, "hw2", REPO / "reference" / "cs189_hw2" / "hw2.py", 37),
+    "mit6390_nn": Case(
+        REPO / "testcases" / "mit6390_nn",
+        "nn",
+        REPO / "reference" / "mit6390_nn" / "nn.py",
+        36,
+        (REPO / "reference" / "mit6390_nn" / "answers.yaml",),
+    ),
+}
+MUTANT_CASES = [
+    pytest.param(name, mutant, id=f"{name}:{mutant['name']}")
+    for name, case in CASES.items()
+    for mutant in case.mutants
+]
 
 
 @pytest.fixture(scope="module")
-def cs189(tmp_path_factory: pytest.TempPathFactory) -> Grader:
-    return Grader.load(CS189, cache_dir=tmp_path_factory.mktemp("cache"))
+def graders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Grader]:
+    cache = tmp_path_factory.mktemp("cache")
+    return {name: Grader.load(case.directory, cache_dir=cache) for name, case in CASES.items()}
 
 
-def module_from(source: str) -> types.ModuleType:
-    module = types.ModuleType("hw2")
-    exec(compile(source, "hw2.py", "exec"), module.__dict__)  # trusted test sources only
+@pytest.fixture(scope="module")
+def cs189(graders: dict[str, Grader]) -> Grader:
+    return graders["cs189_hw2"]
+
+
+def module_from(source: str, name: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    exec(compile(source, f"{name}.py", "exec"), module.__dict__)  # trusted test sources only
     return module
 
 
-def grade(grader: Grader, source: str) -> dict[str, Any]:
-    return grader.grade({"hw2.py": source.encode()}, InProcessSandbox(module_from(source)), "unit")
+def grade(grader: Grader, case: Case, source: str) -> dict[str, Any]:
+    sandbox = InProcessSandbox(module_from(source, case.module))
+    return grader.grade(case.files(source), sandbox, "unit")
 
 
-def test_reference_full_marks_and_results_shape(cs189: Grader) -> None:
-    results = grade(cs189, REFERENCE)
-    assert results["score"] == 37
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_reference_full_marks_and_results_shape(graders: dict[str, Grader], name: str) -> None:
+    case = CASES[name]
+    results = grade(graders[name], case, case.reference.read_text())
+    assert results["score"] == case.full_marks
     assert set(results) == {"score", "execution_time", "output", "visibility", "tests"}
     for test in results["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "output", "visibility", "tags"}
-        assert test["status"] == "passed"
+        assert test["status"] == "passed", test
         assert test["visibility"] in {"visible", "hidden", "after_due_date", "after_published"}
 
 
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m["name"] for m in MUTANTS])
-def test_mutant_loses_exactly_its_tests(cs189: Grader, mutant: dict[str, Any]) -> None:
-    results = grade(cs189, REFERENCE.replace(mutant["old"], mutant["new"]))
+@pytest.mark.parametrize(("name", "mutant"), MUTANT_CASES)
+def test_mutant_loses_exactly_its_tests(
+    graders: dict[str, Grader], name: str, mutant: dict[str, Any]
+) -> None:
+    case = CASES[name]
+    results = grade(
+        graders[name], case, case.reference.read_text().replace(mutant["old"], mutant["new"])
+    )
     lost = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
     assert lost == set(mutant["fails"])
 
@@ -71,3 +120,71 @@ def test_request_never_carries_hidden_data(cs189: Grader) -> None:
     plan_text = str(request.plan)
     assert "mnist_test" not in plan_text and "binary_accuracy" not in plan_text
     assert "min" not in {k for t in request.plan["tests"] for k in t}
+
+
+# ---------------------------------------------------------------- MIT 6.390: scenarios on objects
+
+MIT = CASES["mit6390_nn"]
+ANSWER_TESTS = {
+    "Question 1.1: output a2 for x = 1",
+    "Question 1.4: w1 after one SGD step",
+    "Question 2.2.1: hidden activations for x = (3, 14)",
+    "Question 2.2.2: softmax outputs for x = (3, 14)",
+}
+# The seed's own ReLU.backward multiplies by ones unless the batch's activations are all
+# zero; everything else it shows is right, and it comes without an answers file.
+SEED_QUOTED_LOSES = {
+    "ReLU.backward",
+    "Sequential.backward on a 2-3-3-2 network",
+    "Sequential.sgd_step on a 2-3-3-2 network",
+    *ANSWER_TESTS,
+}
+
+
+@pytest.fixture(scope="module")
+def mit(graders: dict[str, Grader]) -> Grader:
+    return graders["mit6390_nn"]
+
+
+def test_mit6390_starter_scores_zero(mit: Grader) -> None:
+    starter = MIT.directory / "starter"
+    source = (starter / "nn.py").read_text()
+    files = {"nn.py": source.encode(), "answers.yaml": (starter / "answers.yaml").read_bytes()}
+    results = mit.grade(files, InProcessSandbox(module_from(source, "nn")), "unit")
+    assert results["score"] == 0
+    for test in results["tests"]:
+        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        assert expected in test["output"], test
+
+
+def test_mit6390_seed_quoted_code_gets_what_it_deserves(mit: Grader) -> None:
+    source = (MIT.directory / "examples" / "seed_quoted" / "nn.py").read_text()
+    results = mit.grade(
+        {"nn.py": source.encode()}, InProcessSandbox(module_from(source, "nn")), "unit"
+    )
+    lost = {t["name"]: t for t in results["tests"] if t["score"] < t["max_score"]}
+    assert set(lost) == SEED_QUOTED_LOSES
+    assert "has no answers.yaml" in lost["Question 1.1: output a2 for x = 1"]["output"]
+    assert results["score"] == pytest.approx(27.4)
+
+
+def test_mit6390_answers_are_read_as_data(mit: Grader) -> None:
+    source = MIT.reference.read_text()
+    sandbox = InProcessSandbox(module_from(source, "nn"))
+    answers = b'"1.1": 3.0\n"1.4": -7\n"2.2.1": [2, 13, 0]\n"2.2.2": [1, 0]\n'
+    results = mit.grade({"nn.py": source.encode(), "answers.yaml": answers}, sandbox, "unit")
+    lost = {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+    assert lost == {
+        "Question 1.4: w1 after one SGD step",
+        "Question 2.2.1: hidden activations for x = (3, 14)",
+    }
+
+
+def test_mit6390_request_never_carries_hidden_labels_or_answers(mit: Grader) -> None:
+    request = mit.request({"nn.py": b"pass"}, "unit")
+    hidden = mit.fixtures("test_labels")["Y"]
+    assert hidden.tobytes() not in b"".join(request.fixtures.values())
+    assert not any(name.startswith("test_labels") for name in request.fixtures)
+    plan_text = str(request.plan)
+    for secret in ("test_labels", "accuracy", "6.914400106935422e-13", "answers.yaml"):
+        assert secret not in plan_text

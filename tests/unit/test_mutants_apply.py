@@ -24,6 +24,11 @@ ASSIGNMENTS = {
         ROOT / "testcases" / "cs189_hw2" / "mutants.yaml",
         assignment_test_names("cs189_hw2"),
     ),
+    "mit6390_nn": (
+        ROOT / "reference" / "mit6390_nn" / "nn.py",
+        ROOT / "testcases" / "mit6390_nn" / "mutants.yaml",
+        assignment_test_names("mit6390_nn"),
+    ),
 }
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

@@ -1,0 +1,83 @@
+"""MIT 6.390 "Neural Networks" graded end to end in real Docker sandboxes: the reference
+(with its answers file), the starter, the seed-quoted student code and every mutant."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import MIT6390, REPO, by_name, check_golden, scores
+
+pytestmark = pytest.mark.docker
+
+GOLDEN = MIT6390 / "golden"
+REFERENCE = REPO / "reference" / "mit6390_nn"
+REFERENCE_SOURCE = (REFERENCE / "nn.py").read_text()
+ANSWERS = (REFERENCE / "answers.yaml").read_bytes()
+MUTANTS = yaml.safe_load((MIT6390 / "mutants.yaml").read_text())
+ANSWER_TESTS = {
+    "Question 1.1: output a2 for x = 1",
+    "Question 1.4: w1 after one SGD step",
+    "Question 2.2.1: hidden activations for x = (3, 14)",
+    "Question 2.2.2: softmax outputs for x = (3, 14)",
+}
+GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
+
+
+def test_reference_solution_scores_full_marks(grade_files: GradeFiles) -> None:
+    results = grade_files({"nn.py": REFERENCE_SOURCE.encode(), "answers.yaml": ANSWERS})
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 36
+    assert all(t["status"] == "passed" for t in results["tests"])
+    training = by_name(results)["Sequential.sgd trains on XOR blobs"]
+    assert "test accuracy 0.9" in training["output"] or "test accuracy 1.0" in training["output"]
+    assert "Linear.backward" in training["tags"] and "Sequential.sgd" in training["tags"]
+    check_golden(GOLDEN, "reference", results)
+
+
+def test_starter_scores_zero_with_not_implemented(grade_files: GradeFiles) -> None:
+    starter = MIT6390 / "starter"
+    results = grade_files(
+        {
+            "nn.py": (starter / "nn.py").read_bytes(),
+            "answers.yaml": (starter / "answers.yaml").read_bytes(),
+        }
+    )
+    assert results["score"] == 0
+    for test in results["tests"]:
+        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        assert expected in test["output"], test
+    check_golden(GOLDEN, "starter", results)
+
+
+def test_seed_quoted_code_scores_what_the_readme_says(grade_files: GradeFiles) -> None:
+    source = (MIT6390 / "examples" / "seed_quoted" / "nn.py").read_bytes()
+    results = grade_files({"nn.py": source})
+    lost = {
+        name
+        for name, score in scores(results).items()
+        if score < by_name(results)[name]["max_score"]
+    }
+    assert lost == {
+        "ReLU.backward",
+        "Sequential.backward on a 2-3-3-2 network",
+        "Sequential.sgd_step on a 2-3-3-2 network",
+        *ANSWER_TESTS,
+    }
+    assert results["score"] == pytest.approx(27.4)
+    check_golden(GOLDEN, "seed_quoted", results)
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m["name"] for m in MUTANTS])
+def test_mutant_loses_exactly_its_tests(grade_files: GradeFiles, mutant: dict[str, Any]) -> None:
+    assert REFERENCE_SOURCE.count(mutant["old"]) == 1
+    source = REFERENCE_SOURCE.replace(mutant["old"], mutant["new"])
+    results = grade_files({"nn.py": source.encode(), "answers.yaml": ANSWERS})
+    tests = by_name(results)
+    lost = {name for name, t in tests.items() if t["score"] < t["max_score"]}
+    assert lost == set(mutant["fails"]), {n: tests[n]["output"] for n in lost}
+    for name in lost:
+        assert tests[name]["output"].strip(), f"{name}: a lost test must say why"
+    assert results["score"] == sum(scores(results).values())
