@@ -104,3 +104,13 @@ def scores(results: dict[str, Any]) -> dict[str, float]:
 
 def by_name(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {t["name"]: t for t in results["tests"]}
+
+
+def assert_loses_exactly(results: dict[str, Any], fails: list[str]) -> None:
+    """A mutant loses the points of exactly the tests it should, each saying why."""
+    tests = by_name(results)
+    lost = {name for name, t in tests.items() if t["score"] < t["max_score"]}
+    assert lost == set(fails), {n: tests[n]["output"] for n in lost}
+    for name in lost:
+        assert tests[name]["output"].strip(), f"{name}: a lost test must say why"
+    assert results["score"] == sum(scores(results).values())

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -83,13 +83,13 @@ class Job:
     status: str  # received | queued | running | graded | failed
     attempts: int
     created_at: float
-    queued_at: float | None
-    started_at: float | None
-    finished_at: float | None
-    claim_token: str | None
-    lease_until: float | None
-    message: str | None
-    results: dict[str, Any] | None
+    queued_at: float | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    claim_token: str | None = None
+    lease_until: float | None = None
+    message: str | None = None
+    results: dict[str, Any] | None = None
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Job:
@@ -215,44 +215,14 @@ class Store:
     def _new_job(
         self, submission_id: str, reason: str, by: str, regrade_id: str | None, at: float
     ) -> Job:
-        return Job(
-            uuid.uuid4().hex,
-            submission_id,
-            reason,
-            by,
-            regrade_id,
-            "received",
-            0,
-            at,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        return Job(uuid.uuid4().hex, submission_id, reason, by, regrade_id, "received", 0, at)
 
     def _insert_job(self, db: sqlite3.Connection, job: Job) -> None:
+        """A new job: its phase timestamps, claim and results start empty."""
         db.execute(
-            f"INSERT INTO jobs ({JOB_COLUMNS}) VALUES ({', '.join('?' * 15)})",
-            (
-                job.id,
-                job.submission_id,
-                job.reason,
-                job.requested_by,
-                job.regrade_id,
-                job.status,
-                job.attempts,
-                job.created_at,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-                None,
-            ),
+            "INSERT INTO jobs (id, submission_id, reason, requested_by, regrade_id, status, "
+            "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            astuple(job)[:8],  # the fields above, in the dataclass's order
         )
 
     def mark_queued(self, job_id: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import MIT6390, REPO, by_name, check_golden, scores
+from tests.conftest import MIT6390, REPO, assert_loses_exactly, by_name, check_golden, scores
 
 pytestmark = pytest.mark.docker
 
@@ -75,9 +75,4 @@ def test_mutant_loses_exactly_its_tests(grade_files: GradeFiles, mutant: dict[st
     assert REFERENCE_SOURCE.count(mutant["old"]) == 1
     source = REFERENCE_SOURCE.replace(mutant["old"], mutant["new"])
     results = grade_files({"nn.py": source.encode(), "answers.yaml": ANSWERS})
-    tests = by_name(results)
-    lost = {name for name, t in tests.items() if t["score"] < t["max_score"]}
-    assert lost == set(mutant["fails"]), {n: tests[n]["output"] for n in lost}
-    for name in lost:
-        assert tests[name]["output"].strip(), f"{name}: a lost test must say why"
-    assert results["score"] == sum(scores(results).values())
+    assert_loses_exactly(results, mutant["fails"])
