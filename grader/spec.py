@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from grader.errors import SpecError
+from grader.steps import HELPERS, PROBES
 
 SPEC_VERSION = 1
 NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -64,15 +65,23 @@ def parse_arg(raw: Any) -> dict[str, Any]:
         return {"list": [parse_arg(x) for x in raw]}
     if isinstance(raw, dict) and len(raw) == 1:
         ((key, body),) = raw.items()
+        if key == "probe" and body not in PROBES:
+            raise ValueError(f"unknown probe {body!r}; the probes are {', '.join(sorted(PROBES))}")
         if key in ("function", "probe") and isinstance(body, str):
             return {key: body}
         if key == "value":
             return {"value": body}
     if isinstance(raw, dict) and "array" in raw and set(raw) <= {"array", "dtype"}:
         return {"array": raw["array"], "dtype": raw.get("dtype", "float64")}
+    if isinstance(raw, dict) and "tensor" in raw and set(raw) <= {"tensor", "dtype"}:
+        dtype = raw.get("dtype", "float32")
+        if dtype not in TENSOR_DTYPES:
+            raise ValueError(f"tensor dtype {dtype!r} is not one of {', '.join(TENSOR_DTYPES)}")
+        return {"tensor": parse_arg(raw["tensor"]), "dtype": dtype}
     raise ValueError(
         "an argument is a $reference, a literal, a list of arguments, "
-        "{function: NAME}, {probe: NAME}, {value: ANY} or {array: [...], dtype: ...}; "
+        "{function: NAME}, {probe: NAME}, {value: ANY}, {array: [...], dtype: ...} or "
+        "{tensor: ARG, dtype: ...}; "
         f"got {str(raw)[:80]!r}"
     )
 
@@ -92,6 +101,8 @@ def refs_in(arg: dict[str, Any]) -> list[str]:
         return [arg["ref"]]
     if "list" in arg:
         return [name for item in arg["list"] for name in refs_in(item)]
+    if "tensor" in arg:
+        return refs_in(arg["tensor"])
     return []
 
 
@@ -100,6 +111,8 @@ def functions_in(arg: dict[str, Any]) -> list[str]:
         return [arg["function"]]
     if "list" in arg:
         return [name for item in arg["list"] for name in functions_in(item)]
+    if "tensor" in arg:
+        return functions_in(arg["tensor"])
     return []
 
 
@@ -156,7 +169,8 @@ class Fixture(Model):
 # ---------------------------------------------------------------- steps and checks
 
 
-STEP_KINDS = ("call", "set", "copy", "seed")
+STEP_KINDS = ("call", "set", "copy", "seed", "helper")
+TENSOR_DTYPES = ("float32", "float64", "int64")
 ALIASES = {"as_": "as", "copy_": "copy"}  # fields named after a Python or pydantic word
 
 
@@ -165,6 +179,7 @@ class Step(Model):
     ``on`` to ``value``), ``copy`` (a snapshot of a reference, saved ``as``), ``seed``."""
 
     call: Annotated[str | None, Field(pattern=NAME)] = None
+    helper: Annotated[str | None, Field(pattern=NAME)] = None
     set: Annotated[str | None, Field(pattern=NAME)] = None
     copy_: Annotated[str | None, Field(alias="copy")] = None
     seed: Annotated[int | None, Field(ge=0, lt=2**32)] = None
@@ -182,6 +197,7 @@ class Step(Model):
             raise ValueError("a step has exactly one of the keys " + ", ".join(STEP_KINDS))
         allowed = {
             "call": {"call", "on", "args", "kwargs", "as"},
+            "helper": {"helper", "args", "kwargs", "as"},
             "set": {"set", "on", "value"},
             "copy": {"copy", "as"},
             "seed": {"seed"},
@@ -190,6 +206,9 @@ class Step(Model):
             raise ValueError(
                 f"a {kinds[0]} step does not take {', '.join(sorted(given - allowed))}"
             )
+        if self.helper is not None and self.helper not in HELPERS:
+            names = ", ".join(sorted(HELPERS))
+            raise ValueError(f"unknown helper {self.helper!r}; the helpers are {names}")
         if self.set is not None and (self.on is None or "value" not in given):
             raise ValueError("a set step needs on (the object) and value")
         if self.copy_ is not None and self.as_ is None:
@@ -236,7 +255,8 @@ class Step(Model):
             return {"copy": parse_ref(self.copy_), "as": self.as_}
         if self.set is not None:
             return {"set": self.set, "on": parse_ref(str(self.on)), "value": self.value}
-        out: dict[str, Any] = {"call": self.call, "args": self.args, "kwargs": self.kwargs}
+        kind = {"helper": self.helper} if self.helper else {"call": self.call}
+        out: dict[str, Any] = {**kind, "args": self.args, "kwargs": self.kwargs}
         if self.on:
             out["on"] = parse_ref(self.on)
         if self.as_:

@@ -12,7 +12,8 @@ A step is a JSON object:
     {"call": "forward", "on": arg, ...}       # a method of an earlier result
     {"set": "W", "on": arg, "value": arg}     # obj.W = a copy of value
     {"copy": arg, "as": "snapshot"}           # a deep copy of a value, taken now
-    {"seed": 0}                               # seed NumPy's and Python's global generators
+    {"seed": 0}                               # seed NumPy's, Python's (and torch's) generators
+    {"helper": "param_count", "args": [...], "as": "n"}   # a harness helper (HELPERS below)
 An arg is one of:
     {"ref": "fwd", "path": [0, "key"]}        # a fixture or an earlier step's result
     {"function": "relu_activation"}           # a function of the module under test
@@ -20,12 +21,17 @@ An arg is one of:
     {"value": <json>}                         # a JSON literal (lists stay lists)
     {"array": <nested list>, "dtype": "float64"}
     {"list": [arg, ...]}
+    {"tensor": arg, "dtype": "float32"}       # a torch tensor made from the value
+
+Torch is imported only by the steps that need it, so NumPy-only assignments never
+load it.
 """
 
 from __future__ import annotations
 
 import copy
 import random
+import sys
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -49,6 +55,38 @@ def _coupled_cubic(a: Any) -> float:
     """Entries interact through the last term, so a perturbation left in place shows."""
     a = np.asarray(a, dtype=np.float64)
     return float(np.sum(a**3) + np.sum(np.sin(a)) + 0.5 * np.sum(a) ** 2)
+
+
+def _param_count(model: Any) -> int:
+    """The number of trainable values of a torch module."""
+    return int(sum(p.numel() for p in model.parameters()))
+
+
+def _predict(model: Any, X: Any, batch_size: int = 1000) -> np.ndarray:
+    """Class labels: the argmax of the model's outputs, in eval mode, without gradients."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        parts = [model(X[i : i + batch_size]).argmax(dim=1) for i in range(0, len(X), batch_size)]
+    return torch.cat(parts).cpu().numpy().astype(np.int64)
+
+
+def _grad_of(fn: Callable[..., Any], x: Any, *args: Any, **kwargs: Any) -> Any:
+    """d fn(x, ...) / d x at x, for a function that returns a scalar tensor."""
+    import torch
+
+    leaf = torch.tensor(np.asarray(x, dtype=np.float64), requires_grad=True)
+    fn(leaf, *args, **kwargs).backward()
+    grad = leaf.grad.numpy()
+    return float(grad) if grad.ndim == 0 else grad
+
+
+HELPERS: dict[str, Callable[..., Any]] = {
+    "param_count": _param_count,
+    "predict": _predict,
+    "grad_of": _grad_of,
+}
 
 
 PROBES: dict[str, Callable[[Any], float]] = {
@@ -84,10 +122,10 @@ def run_steps(
     """Run ``steps`` in order; floating-point warnings are recorded, not raised."""
     run = StepRun(env={})
     for index, step in enumerate(steps):
-        if "call" not in step:
+        if "call" not in step and "helper" not in step:
             _run_plain_step(index, step, module, run, fixture)
             continue
-        call = step["call"]
+        call = step.get("call") or step["helper"]
         try:
             target = _callable(module, step, run.env, fixture)
             owner = getattr(target, "__self__", None)
@@ -116,8 +154,8 @@ def run_steps(
 
 def step_label(step: Mapping[str, Any]) -> str:
     """How a step is named in messages: the function or method it calls, or its kind."""
-    if "call" in step:
-        return str(step["call"])
+    if "call" in step or "helper" in step:
+        return str(step.get("call") or step["helper"])
     if "set" in step:
         return f"setting .{step['set']}"
     return "copy" if "copy" in step else "seed"
@@ -131,6 +169,8 @@ def _run_plain_step(
         if "seed" in step:
             np.random.seed(step["seed"])
             random.seed(step["seed"])
+            if "torch" in sys.modules:
+                sys.modules["torch"].manual_seed(step["seed"])
         elif "set" in step:
             owner = _resolve(step["on"], module, run.env, fixture)
             value = copy.deepcopy(_resolve(step["value"], module, run.env, fixture))
@@ -145,6 +185,8 @@ def _run_plain_step(
 def _callable(
     module: Any, step: Mapping[str, Any], env: dict[str, Any], fixture: Callable[[str], Any]
 ) -> Any:
+    if "helper" in step:
+        return HELPERS[step["helper"]]
     name = step["call"]
     owner = _resolve(step["on"], module, env, fixture) if "on" in step else module
     target = getattr(owner, name, None)
@@ -174,6 +216,11 @@ def _resolve(
         return np.array(arg["array"], dtype=arg.get("dtype", "float64"))
     if "list" in arg:
         return [_resolve(a, module, env, fixture) for a in arg["list"]]
+    if "tensor" in arg:
+        import torch
+
+        value = _resolve(arg["tensor"], module, env, fixture)
+        return torch.as_tensor(np.asarray(value), dtype=getattr(torch, arg.get("dtype", "float32")))
     raise ValueError(f"unknown argument form {sorted(arg)}")
 
 

@@ -179,3 +179,53 @@ def test_a_bare_on_key_is_a_string_not_a_boolean(tmp_path: Path) -> None:
     test = load_assignment(tmp_path).tests[1]
     assert test.steps[1].on == "$lin"
     assert test.all_tags() == ["Linear", "Linear.forward"]
+
+
+def test_torch_helpers_and_tensor_arguments() -> None:
+    import torch
+
+    module = types.SimpleNamespace(
+        build=lambda: torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3)),
+        flood=lambda loss, b: (loss - b).abs() + b,
+    )
+    fixtures = {"X": np.arange(8, dtype=np.uint8).reshape(2, 1, 2, 2) / 8.0}
+    result = steps.run_steps(
+        module,
+        [
+            {"seed": 0},
+            {"call": "build", "as": "net"},
+            {"helper": "param_count", "args": [ref("net")], "as": "n"},
+            {"helper": "predict", "args": [ref("net"), {"tensor": ref("X")}], "as": "labels"},
+            {
+                "helper": "grad_of",
+                "args": [{"function": "flood"}, {"value": 0.3}, {"value": 0.5}],
+                "as": "below",
+            },
+            {
+                "helper": "grad_of",
+                "args": [{"function": "flood"}, {"value": 0.8}, {"value": 0.5}],
+                "as": "above",
+            },
+        ],
+        fixtures.__getitem__,
+    )
+    assert result.env["n"] == 4 * 3 + 3
+    labels = result.env["labels"]
+    assert labels.dtype == np.int64 and labels.shape == (2,)
+    assert (result.env["below"], result.env["above"]) == (-1.0, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("step", "message"),
+    [
+        ({"helper": "nope", "args": []}, "unknown helper 'nope'; the helpers are grad_of"),
+        ({"call": "f", "args": [{"probe": "nope"}]}, "unknown probe 'nope'"),
+        ({"call": "f", "args": [{"tensor": "$X", "dtype": "int8"}]}, "tensor dtype 'int8'"),
+        ({"helper": "predict", "on": "$m"}, "a helper step does not take on"),
+    ],
+)
+def test_malformed_torch_steps(step: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        TestSpec.model_validate(
+            {"name": "t", "points": 1, "steps": [step], "checks": [{"no_warnings": True}]}
+        )
