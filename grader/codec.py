@@ -37,13 +37,20 @@ class CodecError(ValueError):
     """Bytes or a tree that do not follow the codec's rules."""
 
 
+def tensor_to_array(value: Any) -> Any:
+    """A torch tensor as a NumPy array (None for anything else); torch is not imported."""
+    if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return None
+
+
 def encode(
-    value: Any, prefix: str, to_array: Callable[[Any], Any] | None = None
+    value: Any, prefix: str, to_array: Callable[[Any], Any] | None = tensor_to_array
 ) -> tuple[Any, dict[str, bytes]]:
     """Encode ``value`` into a JSON-able tree and a dict of blob name -> npy bytes.
 
-    ``to_array`` converts library objects (for example torch tensors) to arrays;
-    it returns None for objects it does not know.
+    ``to_array`` converts library objects (by default torch tensors) to arrays; it
+    returns None for objects it does not know.
     """
     blobs: dict[str, bytes] = {}
 

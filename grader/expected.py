@@ -24,7 +24,7 @@ from grader.fixtures import FixtureSet
 from grader.plan import outputs_of
 from grader.spec import Assignment, MatchCheck
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: expected values round-trip through the codec
 
 
 def load_reference(assignment: Assignment) -> ModuleType:
@@ -90,8 +90,11 @@ class ExpectedValues:
                 raise SpecError(
                     f"the reference fails on this test: {exc}", f"tests[{i}] ({test.name!r})"
                 ) from None
-        _write_cache(cache_dir, assignment.id, digest, values)
-        return cls(values, digest)
+        # The round trip through the codec gives the reference's values the very form
+        # the student's take out of the sandbox (torch tensors become arrays, and so on).
+        tree, blobs = codec.encode(values, prefix="e")
+        _write_cache(cache_dir, assignment.id, digest, tree, blobs)
+        return cls(codec.decode(tree, blobs, max_array_bytes=1 << 31), digest)
 
 
 def _cache_path(cache_dir: Path, assignment_id: str, digest: str) -> Path:
@@ -109,13 +112,14 @@ def _read_cache(cache_dir: Path | None, assignment_id: str, digest: str) -> dict
     return codec.decode(json.loads(index.read_text()), blobs, max_array_bytes=1 << 31)
 
 
-def _write_cache(cache_dir: Path | None, assignment_id: str, digest: str, values: dict) -> None:
+def _write_cache(
+    cache_dir: Path | None, assignment_id: str, digest: str, tree: Any, blobs: dict[str, bytes]
+) -> None:
     if cache_dir is None:
         return
     folder = _cache_path(cache_dir, assignment_id, digest)
     tmp = folder.with_name(folder.name + ".tmp")
     tmp.mkdir(parents=True, exist_ok=True)
-    tree, blobs = codec.encode(values, prefix="e")
     for name, data in blobs.items():
         (tmp / name).write_bytes(data)
     (tmp / "expected.json").write_text(json.dumps(tree, allow_nan=False))

@@ -110,13 +110,6 @@ def error_entry(exc: BaseException, step: str) -> dict[str, Any]:
     }
 
 
-def to_array(value: Any) -> Any:
-    """Torch tensors (and other objects with .detach().numpy()) become arrays."""
-    if type(value).__module__.split(".")[0] == "torch" and hasattr(value, "detach"):
-        return value.detach().cpu().numpy()
-    return None
-
-
 def run_child(
     module_name: str, test: dict[str, Any] | None, fixtures: dict[str, Any]
 ) -> dict[str, Any]:
@@ -141,7 +134,7 @@ def run_test(module: Any, test: dict[str, Any], fixtures: dict[str, Any]) -> dic
     for n, (key, ref) in enumerate(test["outputs"].items()):
         try:
             value = steps.lookup(run.env, ref["ref"], ref["path"], fixtures.__getitem__)
-            tree, more = codec.encode(value, prefix=f"{test['id']}_{n}_", to_array=to_array)
+            tree, more = codec.encode(value, prefix=f"{test['id']}_{n}_")
         except Exception as exc:
             value_errors[key] = (
                 f"cannot read {key} from the returned value: {type(exc).__name__}: {exc}"

@@ -76,3 +76,12 @@ def pickled_array_npy() -> bytes:
 def test_decode_refuses_untrusted_garbage(tree: object, blobs: dict, fragment: str) -> None:
     with pytest.raises(codec.CodecError, match=fragment):
         codec.decode(tree, blobs, max_array_bytes=1000)
+
+
+def test_torch_tensors_leave_as_plain_arrays() -> None:
+    import torch
+
+    tree, blobs = codec.encode((torch.ones(2, 3, requires_grad=True), torch.tensor(4)), prefix="t")
+    back = codec.decode(tree, blobs, 1 << 20)
+    assert type(back[0]) is np.ndarray and back[0].shape == (2, 3)
+    assert back[1] == 4
