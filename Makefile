@@ -3,6 +3,7 @@ ASSIGNMENT ?= cs189_hw2
 # The reference solution of each assignment, submitted as a student would.
 DEMO_cs189_hw2 = reference/cs189_hw2/hw2.py
 DEMO_mit6390_nn = reference/mit6390_nn
+DEMO_thu_dl_hw = reference/thu_dl_hw/q5.py
 SUBMISSION ?= $(DEMO_$(ASSIGNMENT))
 PYTEST_ARGS ?=
 

@@ -19,6 +19,7 @@ CS189 = REPO / "testcases" / "cs189_hw2"
 REFERENCE_SOURCE = (REPO / "reference" / "cs189_hw2" / "hw2.py").read_text()
 STARTER_SOURCE = (CS189 / "starter" / "hw2.py").read_text()
 MIT6390 = REPO / "testcases" / "mit6390_nn"
+THU = REPO / "testcases" / "thu_dl_hw"
 
 
 def missing(reason: str) -> None:
@@ -79,6 +80,21 @@ def grade_files(
 
     def grade(files: dict[str, bytes]) -> dict[str, Any]:
         return mit6390.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
+
+    return grade
+
+
+@pytest.fixture(scope="session")
+def thu(tmp_path_factory: pytest.TempPathFactory) -> Grader:
+    return Grader.load(THU, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def grade_thu(thu: Grader, docker_sandbox: Any) -> Callable[[dict[str, bytes]], dict[str, Any]]:
+    """Grade a Tsinghua DL Q5 submission (file name -> bytes) in a real container."""
+
+    def grade(files: dict[str, bytes]) -> dict[str, Any]:
+        return thu.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
 
     return grade
 

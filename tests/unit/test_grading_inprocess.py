@@ -49,6 +49,9 @@ CASES = {
         36,
         (REPO / "reference" / "mit6390_nn" / "answers.yaml",),
     ),
+    "thu_dl_hw": Case(
+        REPO / "testcases" / "thu_dl_hw", "q5", REPO / "reference" / "thu_dl_hw" / "q5.py", 22
+    ),
 }
 MUTANT_CASES = [
     pytest.param(name, mutant, id=f"{name}:{mutant['name']}")
@@ -187,4 +190,34 @@ def test_mit6390_request_never_carries_hidden_labels_or_answers(mit: Grader) -> 
     assert not any(name.startswith("test_labels") for name in request.fixtures)
     plan_text = str(request.plan)
     for secret in ("test_labels", "accuracy", "6.914400106935422e-13", "answers.yaml"):
+        assert secret not in plan_text
+
+
+# ---------------------------------------------------------------- Tsinghua DL Q5: PyTorch
+
+THU = CASES["thu_dl_hw"]
+
+
+@pytest.fixture(scope="module")
+def thu(graders: dict[str, Grader]) -> Grader:
+    return graders["thu_dl_hw"]
+
+
+def test_thu_starter_scores_zero(thu: Grader) -> None:
+    source = (THU.directory / "starter" / "q5.py").read_text()
+    results = thu.grade(
+        {"q5.py": source.encode()}, InProcessSandbox(module_from(source, "q5")), "unit"
+    )
+    assert results["score"] == 0
+    for test in results["tests"]:
+        assert "not implemented:" in test["output"], test
+
+
+def test_thu_request_never_carries_hidden_labels(thu: Grader) -> None:
+    request = thu.request({"q5.py": b"pass"}, "unit")
+    hidden = thu.fixtures("test_labels")["y"]
+    assert hidden.tobytes() not in b"".join(request.fixtures.values())
+    assert not any(name.startswith("test_labels") for name in request.fixtures)
+    plan_text = str(request.plan)
+    for secret in ("test_labels", "metric", "cross_entropy", "0.905"):
         assert secret not in plan_text

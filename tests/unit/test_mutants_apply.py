@@ -29,6 +29,11 @@ ASSIGNMENTS = {
         ROOT / "testcases" / "mit6390_nn" / "mutants.yaml",
         assignment_test_names("mit6390_nn"),
     ),
+    "thu_dl_hw": (
+        ROOT / "reference" / "thu_dl_hw" / "q5.py",
+        ROOT / "testcases" / "thu_dl_hw" / "mutants.yaml",
+        assignment_test_names("thu_dl_hw"),
+    ),
 }
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
