@@ -7,6 +7,7 @@ never print expected values.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,8 @@ def as_numeric(value: Any) -> np.ndarray | None:
 def compare(got: Any, expected: Any, rtol: float, atol: float, where: str = "") -> Comparison:
     """Structural comparison: arrays within tolerance, containers item by item."""
     label = f"{where}: " if where else ""
+    if isinstance(expected, Mapping):
+        return _compare_mappings(got, expected, rtol, atol, where)
     if isinstance(expected, (list, tuple)) and not _is_numeric_list(expected):
         if not isinstance(got, (list, tuple)):
             return Comparison(
@@ -69,6 +72,36 @@ def compare(got: Any, expected: Any, rtol: float, atol: float, where: str = "") 
             False, f"{label}expected a numeric array of shape {exp.shape}, got {describe(got)}"
         )
     return compare_arrays(arr, exp, rtol, atol, label)
+
+
+def _compare_mappings(
+    got: Any, expected: Mapping[Any, Any], rtol: float, atol: float, where: str
+) -> Comparison:
+    """Keys must be the same (they are names, such as the lines of a metrics file, not
+    secrets); values are compared key by key, in the expected order."""
+    label = f"{where}: " if where else ""
+    if not isinstance(got, Mapping):
+        return Comparison(
+            False, f"{label}expected a mapping of {len(expected)} entries, got {describe(got)}"
+        )
+    missing = [k for k in expected if k not in got]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        return Comparison(False, f"{label}missing {missing[0]!r}{more}")
+    extra = [k for k in got if k not in expected]
+    if extra:
+        more = f" (and {len(extra) - 1} more)" if len(extra) > 1 else ""
+        return Comparison(False, f"{label}unexpected {extra[0]!r}{more}")
+    worst = 0.0
+    for key, value in expected.items():
+        result = compare(got[key], value, rtol, atol, f"{where}[{key!r}]" if where else repr(key))
+        if not result.ok:
+            return result
+        exp, arr = as_numeric(value), as_numeric(got[key])
+        if exp is not None and arr is not None and exp.shape == arr.shape and exp.size:
+            with np.errstate(all="ignore"):
+                worst = max(worst, float(np.max(np.abs(arr.astype(float) - exp.astype(float)))))
+    return Comparison(True, f"{label}all {len(expected)} entries match (max abs error {worst:.2e})")
 
 
 def _is_numeric_list(value: Any) -> bool:
@@ -104,6 +137,12 @@ def compare_arrays(
     n_bad = int((~close).sum())
     # No relative error where the reference is 0 (it would be meaningless, and say so).
     relative = f", rel {float(rel[worst_at]):.3e}" if exp[worst_at] != 0 else ""
+    if exp.ndim == 0:
+        return Comparison(
+            False,
+            f"{label}differs beyond rtol={rtol:g}, atol={atol:g}: "
+            f"abs error {float(err[worst_at]):.3e}{relative}",
+        )
     return Comparison(
         False,
         f"{label}{n_bad} of {err.size} values differ beyond rtol={rtol:g}, atol={atol:g}; "

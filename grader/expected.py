@@ -12,6 +12,7 @@ import importlib
 import inspect
 import json
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -21,8 +22,9 @@ import numpy as np
 from grader import codec, steps
 from grader.errors import SpecError
 from grader.fixtures import FixtureSet
+from grader.parsers import parse_values
 from grader.plan import outputs_of
-from grader.spec import Assignment, MatchCheck
+from grader.spec import Assignment, MatchCheck, TestSpec
 
 CACHE_FORMAT = 2  # 2: expected values round-trip through the codec
 
@@ -37,13 +39,23 @@ def load_reference(assignment: Assignment) -> ModuleType:
         ) from None
 
 
-def spec_digest(assignment_dir: Path, fixtures: FixtureSet, reference: ModuleType) -> str:
+def spec_digest(
+    assignment_dir: Path,
+    fixtures: FixtureSet,
+    reference: ModuleType,
+    programs: Sequence[str] = (),
+) -> str:
     h = hashlib.sha256()
     h.update(f"format={CACHE_FORMAT} numpy={np.__version__}".encode())
     for path in [Path(assignment_dir) / "assignment.yaml", *fixtures.files]:
         h.update(path.name.encode())
         h.update(path.read_bytes() if path.is_file() else b"<missing>")
-    h.update(inspect.getsource(reference).encode())
+    folder = program_dir(reference)
+    source = Path(reference.__file__) if getattr(reference, "__file__", None) else None
+    h.update(source.read_bytes() if source else inspect.getsource(reference).encode())
+    for program in programs:
+        path = folder / program if folder else None
+        h.update(path.read_bytes() if path and path.is_file() else b"<missing>")
     h.update(inspect.getsource(steps).encode())
     return h.hexdigest()
 
@@ -67,10 +79,10 @@ class ExpectedValues:
         reference: ModuleType,
         cache_dir: Path | None = None,
     ) -> ExpectedValues:
-        digest = spec_digest(assignment_dir, fixtures, reference)
+        digest = spec_digest(assignment_dir, fixtures, reference, assignment.programs)
         cached = _read_cache(cache_dir, assignment.id, digest)
         if cached is not None:
-            return cls(cached, digest)
+            return cls(_parsed(assignment, cached), digest)
         values: dict[str, dict[str, Any]] = {}
         for i, test in enumerate(assignment.tests):
             wanted = {
@@ -81,7 +93,9 @@ class ExpectedValues:
             if not wanted:
                 continue
             try:
-                run = steps.run_steps(reference, [s.to_plan() for s in test.steps], fixtures)
+                run = steps.run_steps(
+                    reference, [s.to_plan() for s in test.steps], fixtures, program_dir(reference)
+                )
                 values[test.name] = {
                     key: steps.lookup(run.env, ref["ref"], ref["path"], fixtures)
                     for key, ref in wanted.items()
@@ -94,7 +108,35 @@ class ExpectedValues:
         # the student's take out of the sandbox (torch tensors become arrays, and so on).
         tree, blobs = codec.encode(values, prefix="e")
         _write_cache(cache_dir, assignment.id, digest, tree, blobs)
-        return cls(codec.decode(tree, blobs, max_array_bytes=1 << 31), digest)
+        return cls(_parsed(assignment, codec.decode(tree, blobs, 1 << 31)), digest)
+
+
+def program_dir(reference: ModuleType) -> Path | None:
+    """Where run steps find the reference's programs: the reference module's folder."""
+    file = getattr(reference, "__file__", None)
+    return Path(file).parent if file else None
+
+
+def output_parsers(test: TestSpec) -> dict[str, tuple[str, str]]:
+    """Output key -> (parser, file name), for the outputs of the test's run steps."""
+    return {key: (out.parse, out.file) for key, out in test.program_outputs().items()}
+
+
+def _parsed(assignment: Assignment, values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The reference's program outputs, parsed as the student's are (grader.parsers)."""
+    out: dict[str, dict[str, Any]] = {}
+    for i, test in enumerate(assignment.tests):
+        if test.name not in values:
+            continue
+        parsed, errors = parse_values(output_parsers(test), values[test.name])
+        if errors:
+            key, message = next(iter(errors.items()))
+            raise SpecError(
+                f"the reference's output {key} cannot be parsed: {message}",
+                f"tests[{i}] ({test.name!r})",
+            )
+        out[test.name] = parsed
+    return out
 
 
 def _cache_path(cache_dir: Path, assignment_id: str, digest: str) -> Path:

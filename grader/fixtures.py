@@ -42,13 +42,24 @@ class FixtureSet:
         return sorted(paths)
 
     def encoded(self, names: set[str]) -> dict[str, bytes]:
-        """Codec files of the named fixtures: ``NAME.json`` plus its ``.npy`` blobs."""
+        """Codec files of the named fixtures: ``NAME.json`` plus its ``.npy`` blobs; a
+        ``file`` fixture is its bytes, as ``files/NAME.SUFFIX`` (see sandbox_file_name)."""
         files: dict[str, bytes] = {}
         for name in sorted(names):
+            fixture = self.assignment.fixtures[name]
+            if fixture.kind == "file":
+                files[f"files/{sandbox_file_name(name, fixture)}"] = Path(self(name)).read_bytes()
+                continue
             tree, blobs = codec.encode(self(name), prefix=f"{name}_")
             files[f"{name}.json"] = _json_bytes(tree)
             files.update(blobs)
         return files
+
+
+def sandbox_file_name(name: str, fixture: Fixture) -> str:
+    """The name a ``file`` fixture has in the sandbox's fixture folder: the fixture's
+    name with the file's suffix (``small_train.csv``)."""
+    return name + Path(str(fixture.path)).suffix
 
 
 def build(name: str, fixture: Fixture, directory: Path) -> Any:
@@ -113,7 +124,23 @@ def _random(fixture: Fixture, directory: Path) -> Any:
     return arr.astype(fixture.dtype) if fixture.dtype else arr
 
 
-_BUILDERS = {"pickle": _pickle, "npz": _npz, "npy": _npy, "literal": _literal, "random": _random}
+def _file(fixture: Fixture, directory: Path) -> str:
+    """The file's absolute path: a program reads it itself. In the sandbox the same
+    fixture is the path of its copy there."""
+    path = (directory / str(fixture.path)).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    return str(path)
+
+
+_BUILDERS = {
+    "pickle": _pickle,
+    "npz": _npz,
+    "npy": _npy,
+    "literal": _literal,
+    "random": _random,
+    "file": _file,
+}
 
 
 def _json_bytes(tree: Any) -> bytes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -17,13 +17,14 @@ from typing import Any
 from grader import feedback, report
 from grader.answers import Answers, read_answers
 from grader.errors import InfrastructureError, SpecError
-from grader.expected import ExpectedValues, load_reference
+from grader.expected import ExpectedValues, load_reference, output_parsers, program_dir
 from grader.fixtures import FixtureSet
+from grader.parsers import parse_values
 from grader.plan import build_plan, public_fixtures_used, test_id
 from grader.report import PhaseResult, RunReport
 from grader.sandbox import Sandbox, SandboxOutcome, SandboxRequest
 from grader.scoring import Context, TestResult, failure_message, score_test
-from grader.spec import Assignment, load_assignment
+from grader.spec import Assignment, TestSpec, load_assignment
 from grader.submission import validate
 
 
@@ -49,6 +50,14 @@ class Grader:
                 raise SpecError(
                     f"metric {check.metric!r} is not a function of {assignment.reference.module}",
                     f"test checks ({check.label or check.metric})",
+                )
+        folder = program_dir(reference)
+        for program in assignment.programs:
+            if folder is None or not (folder / program).is_file():
+                raise SpecError(
+                    f"run steps execute {program}, which is not in the reference's folder "
+                    f"({folder})",
+                    "reference.module",
                 )
         expected = ExpectedValues.compute(assignment, directory, fixtures, reference, cache_dir)
         return cls(assignment, Path(directory), fixtures, reference, expected)
@@ -102,7 +111,7 @@ class Grader:
         results = []
         for i, test in enumerate(self.assignment.tests):
             phase = self._phase_of(run, test_id(i), outcome)
-            results.append(score_test(test, phase, ctx))
+            results.append(score_test(test, _parse_outputs(test, phase), ctx))
         return results
 
     def _phase_of(self, run: RunReport, tid: str, outcome: SandboxOutcome) -> PhaseResult:
@@ -111,9 +120,8 @@ class Grader:
         if run.import_.status not in ("ok", "missing"):
             module = self.assignment.submission.module
             reason = failure_message(run.import_, self.assignment, None)
-            return PhaseResult(
-                status="import_failed", message=f"could not import {module}.py: {reason}"
-            )
+            what = f"import {module}.py" if module else "compile " + run.import_.step
+            return PhaseResult(status="import_failed", message=f"could not {what}: {reason}")
         phase = run.tests.get(tid)
         if phase is not None and phase.status != "missing":
             return phase
@@ -147,6 +155,15 @@ class Grader:
             total = self.assignment.limits.submission_timeout
             return f"The submission hit its total time limit of {total:g} s."
         return ""
+
+
+def _parse_outputs(test: TestSpec, phase: PhaseResult) -> PhaseResult:
+    """Program outputs come out of the sandbox as text; parse them (grader.parsers)."""
+    declared = output_parsers(test)
+    if phase.status != "ok" or not declared:
+        return phase
+    values, errors = parse_values(declared, phase.values)
+    return replace(phase, values=values, value_errors={**phase.value_errors, **errors})
 
 
 def grade_path(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from grader.fixtures import sandbox_file_name
 from grader.spec import Assignment, MetricCheck, TestSpec, check_ref, key_of, parse_ref, refs_in
 
 PLAN_VERSION = 1
@@ -42,7 +43,13 @@ def build_plan(assignment: Assignment) -> dict[str, Any]:
     limits = assignment.limits
     return {
         "version": PLAN_VERSION,
-        "module": assignment.submission.module,
+        "module": assignment.submission.module,  # None: a program, compiled, not imported
+        "programs": assignment.programs,
+        "files": {
+            name: sandbox_file_name(name, assignment.fixtures[name])
+            for name in sorted(public_fixtures_used(assignment))
+            if assignment.fixtures[name].kind == "file"
+        },
         "preload": list(assignment.preload),
         "import_timeout": limits.import_timeout,
         "deadline": limits.submission_timeout,

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from grader.errors import SpecError
+from grader.parsers import PARSERS
 from grader.steps import HELPERS, PROBES
 
 SPEC_VERSION = 1
@@ -67,7 +68,7 @@ def parse_arg(raw: Any) -> dict[str, Any]:
         ((key, body),) = raw.items()
         if key == "probe" and body not in PROBES:
             raise ValueError(f"unknown probe {body!r}; the probes are {', '.join(sorted(PROBES))}")
-        if key in ("function", "probe") and isinstance(body, str):
+        if key in ("function", "probe", "output") and isinstance(body, str):
             return {key: body}
         if key == "value":
             return {"value": body}
@@ -80,8 +81,8 @@ def parse_arg(raw: Any) -> dict[str, Any]:
         return {"tensor": parse_arg(raw["tensor"]), "dtype": dtype}
     raise ValueError(
         "an argument is a $reference, a literal, a list of arguments, "
-        "{function: NAME}, {probe: NAME}, {value: ANY}, {array: [...], dtype: ...} or "
-        "{tensor: ARG, dtype: ...}; "
+        "{function: NAME}, {probe: NAME}, {value: ANY}, {array: [...], dtype: ...}, "
+        "{tensor: ARG, dtype: ...} or (in a run step) {output: NAME}; "
         f"got {str(raw)[:80]!r}"
     )
 
@@ -103,6 +104,15 @@ def refs_in(arg: dict[str, Any]) -> list[str]:
         return [name for item in arg["list"] for name in refs_in(item)]
     if "tensor" in arg:
         return refs_in(arg["tensor"])
+    return []
+
+
+def outputs_in(arg: dict[str, Any]) -> list[str]:
+    """Program outputs named by ``{output: NAME}`` arguments."""
+    if "output" in arg:
+        return [arg["output"]]
+    if "list" in arg:
+        return [name for item in arg["list"] for name in outputs_in(item)]
     return []
 
 
@@ -133,7 +143,7 @@ class NpzKey(Model):
 
 
 class Fixture(Model):
-    kind: Literal["pickle", "npz", "npy", "literal", "random"]
+    kind: Literal["pickle", "npz", "npy", "literal", "random", "file"]
     visibility: Literal["public", "hidden"] = "hidden"
     description: str = ""
     path: str | None = None
@@ -157,6 +167,7 @@ class Fixture(Model):
             "npy": ["path"],
             "literal": ["value"],
             "random": ["shape", "seed", "distribution"],
+            "file": ["path"],
         }[self.kind]
         missing = [f for f in needs if getattr(self, f) is None]
         if missing:
@@ -169,16 +180,45 @@ class Fixture(Model):
 # ---------------------------------------------------------------- steps and checks
 
 
-STEP_KINDS = ("call", "set", "copy", "seed", "helper")
+STEP_KINDS = ("call", "set", "copy", "seed", "helper", "run")
+FILE_NAME = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$"
+
+
+class ProgramOutput(Model):
+    """A file a program run writes: its name, and how the trusted side reads it.
+
+    Written as ``NAME: FILE`` (read as text) or ``NAME: {file: FILE, parse: lines}``."""
+
+    file: Annotated[str, Field(pattern=FILE_NAME)]
+    parse: str = "text"
+    max_kb: Annotated[int, Field(ge=1, le=65536)] = 1024
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, data: Any) -> Any:
+        return {"file": data} if isinstance(data, str) else data
+
+    @field_validator("parse")
+    @classmethod
+    def _known_parser(cls, v: str) -> str:
+        if v not in PARSERS:
+            raise ValueError(f"unknown parser {v!r}; the parsers are {', '.join(sorted(PARSERS))}")
+        return v
+
+
 TENSOR_DTYPES = ("float32", "float64", "int64")
 ALIASES = {"as_": "as", "copy_": "copy"}  # fields named after a Python or pydantic word
 
 
 class Step(Model):
     """One of: ``call`` (a function, or a method with ``on``), ``set`` (an attribute of
-    ``on`` to ``value``), ``copy`` (a snapshot of a reference, saved ``as``), ``seed``."""
+    ``on`` to ``value``), ``copy`` (a snapshot of a reference, saved ``as``), ``seed``,
+    ``helper`` (a harness function) or ``run`` (a program of the submission, with
+    command-line ``args``, whose written files ``outputs`` are saved ``as``)."""
 
     call: Annotated[str | None, Field(pattern=NAME)] = None
+    run: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.py$")] = None
+    outputs: dict[Annotated[str, Field(pattern=NAME)], ProgramOutput] = {}
     helper: Annotated[str | None, Field(pattern=NAME)] = None
     set: Annotated[str | None, Field(pattern=NAME)] = None
     copy_: Annotated[str | None, Field(alias="copy")] = None
@@ -201,6 +241,7 @@ class Step(Model):
             "set": {"set", "on", "value"},
             "copy": {"copy", "as"},
             "seed": {"seed"},
+            "run": {"run", "args", "outputs", "as"},
         }[kinds[0]]
         if given - allowed:
             raise ValueError(
@@ -213,7 +254,30 @@ class Step(Model):
             raise ValueError("a set step needs on (the object) and value")
         if self.copy_ is not None and self.as_ is None:
             raise ValueError("a copy step needs as (the name of the copy)")
+        used = [n for a in self.arguments() for n in outputs_in(a)]
+        if self.run is None and used:
+            raise ValueError("an {output: NAME} argument belongs to a run step")
+        if self.run is not None:
+            self._check_program_outputs(used)
         return self
+
+    def _check_program_outputs(self, used: list[str]) -> None:
+        if ".." in self.run.split("/"):  # type: ignore[union-attr]
+            raise ValueError(f"run: {self.run!r} must be a file of the submission")
+        for name in used:
+            if name not in self.outputs:
+                raise ValueError(f"args: {{output: {name}}} is not one of the step's outputs")
+        for name in self.outputs:
+            if name not in used:
+                raise ValueError(
+                    f"outputs.{name}: pass its path to the program as an argument "
+                    f"({{output: {name}}}): programs write where they are told"
+                )
+        files = [o.file for o in self.outputs.values()]
+        if len(set(files)) != len(files):
+            raise ValueError("outputs: two outputs name the same file")
+        if self.outputs and self.as_ is None:
+            raise ValueError("a run step with outputs needs as (the name of its result)")
 
     @field_validator("value")
     @classmethod
@@ -251,6 +315,11 @@ class Step(Model):
     def to_plan(self) -> dict[str, Any]:
         if self.seed is not None:
             return {"seed": self.seed}
+        if self.run is not None:
+            outputs = {
+                n: {"file": o.file, "max_bytes": o.max_kb * 1024} for n, o in self.outputs.items()
+            }
+            return {"run": self.run, "args": self.args, "outputs": outputs, "as": self.as_}
         if self.copy_ is not None:
             return {"copy": parse_ref(self.copy_), "as": self.as_}
         if self.set is not None:
@@ -425,7 +494,36 @@ class TestSpec(Model):
                     f"checks[{i}]: refers to {ref!r}, but no step saves a result under that name "
                     f"(steps save with `as:`; saved: {sorted(produced) or 'none'})"
                 )
+            self._check_program_refs(i, check)
         return self
+
+    def _check_program_refs(self, i: int, check: Any) -> None:
+        """A program run's result is read one output at a time: ``$run.OUTPUT``."""
+        runs = {s.as_: s for s in self.steps if s.run and s.as_}
+        ref = check_ref(check)
+        refs = [parse_ref(ref)] if ref else []
+        if isinstance(check, MetricCheck):
+            refs += [a for a in check.args if "ref" in a]
+        for parsed in refs:
+            step = runs.get(parsed["ref"])
+            if step is None:
+                continue
+            path = parsed["path"]
+            if len(path) != 1 or path[0] not in step.outputs:
+                names = ", ".join(f"${step.as_}.{n}" for n in step.outputs) or "none"
+                raise ValueError(
+                    f"checks[{i}]: {key_of(parsed)!r} is not an output of the run step; "
+                    f"its outputs are {names}"
+                )
+
+    def program_outputs(self) -> dict[str, ProgramOutput]:
+        """Output key (``NAME.OUTPUT``) -> its declaration, for every run step's outputs."""
+        return {
+            f"{s.as_}.{name}": out
+            for s in self.steps
+            if s.run and s.as_
+            for name, out in s.outputs.items()
+        }
 
     def fixture_uses(self) -> list[tuple[int, str]]:
         """(step index, name) for names no earlier step produced: they must be fixtures."""
@@ -446,6 +544,8 @@ class TestSpec(Model):
         names: list[str] = []
         made_by: dict[str, str] = {}  # saved name -> the function or class that returned it
         for step in self.steps:
+            if step.run:
+                names.append(step.run)
             if step.call and not step.on:
                 names.append(step.call)
                 if step.as_:
@@ -469,8 +569,11 @@ def check_ref(check: Any) -> str | None:
 
 
 class Submission(Model):
+    """What the student hands in. ``module`` is imported for call steps; a submission
+    that is only a program (run steps) has none."""
+
     files: Annotated[list[str], Field(min_length=1)]
-    module: Annotated[str, Field(pattern=NAME)]
+    module: Annotated[str | None, Field(pattern=NAME)] = None
     max_bytes: Annotated[int, Field(gt=0)] = 1_048_576
 
     @field_validator("files")
@@ -532,6 +635,7 @@ class Assignment(Model):
             if test.name in seen:
                 raise ValueError(f"tests[{i}].name: two tests are named {test.name!r}")
             seen.add(test.name)
+            self._check_code_steps(i, test)
             for k, name in test.fixture_uses():
                 fixture = self.fixtures.get(name)
                 if fixture is None:
@@ -566,6 +670,28 @@ class Assignment(Model):
                                 "fixture nor a saved step result"
                             )
         return self
+
+    def _check_code_steps(self, i: int, test: TestSpec) -> None:
+        """Call steps need the module; run steps need a program among the files."""
+        for k, step in enumerate(test.steps):
+            uses_module = (step.call and not step.on) or any(
+                functions_in(a) for a in step.arguments()
+            )
+            if uses_module and self.submission.module is None:
+                raise ValueError(
+                    f"tests[{i}].steps[{k}]: calls student code, but `submission.module` "
+                    "names no module to import"
+                )
+            if step.run and step.run not in self.submission.files:
+                raise ValueError(
+                    f"tests[{i}].steps[{k}].run: {step.run!r} is not one of the required "
+                    f"submission files ({', '.join(self.submission.files)})"
+                )
+
+    @property
+    def programs(self) -> list[str]:
+        """The submission files that run steps execute."""
+        return sorted({s.run for t in self.tests for s in t.steps if s.run})
 
     def tolerance_of(self, check: MatchCheck | AnswerCheck) -> Tolerance:
         default = self.tolerance

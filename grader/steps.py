@@ -14,6 +14,9 @@ A step is a JSON object:
     {"copy": arg, "as": "snapshot"}           # a deep copy of a value, taken now
     {"seed": 0}                               # seed NumPy's, Python's (and torch's) generators
     {"helper": "param_count", "args": [...], "as": "n"}   # a harness helper (HELPERS below)
+    {"run": "neuralnet.py", "args": [arg, {"output": "metrics"}, ...],
+     "outputs": {"metrics": {"file": "metrics_out.txt", "max_bytes": N}}, "as": "r"}
+                                              # run a program of the submission as __main__
 An arg is one of:
     {"ref": "fwd", "path": [0, "key"]}        # a fixture or an earlier step's result
     {"function": "relu_activation"}           # a function of the module under test
@@ -22,6 +25,14 @@ An arg is one of:
     {"array": <nested list>, "dtype": "float64"}
     {"list": [arg, ...]}
     {"tensor": arg, "dtype": "float32"}       # a torch tensor made from the value
+    {"output": "metrics"}                     # (run steps) the path to write that output to
+
+A run step executes the program in this process with ``runpy``, ``sys.argv`` set to
+the program's path and its arguments as strings; its output files go to a fresh
+temporary folder. Its result maps each output name to the file's text (decoded as
+UTF-8 with replacement), or to None when the program did not write it; the trusted
+side parses the text (grader.parsers). ``SystemExit`` with status 0 or None is a
+normal end; any other status is an error.
 
 Torch is imported only by the steps that need it, so NumPy-only assignments never
 load it.
@@ -31,10 +42,14 @@ from __future__ import annotations
 
 import copy
 import random
+import runpy
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -118,10 +133,17 @@ def run_steps(
     module: ModuleType | Any,
     steps: list[dict[str, Any]],
     fixture: Callable[[str], Any],
+    programs: Path | None = None,
 ) -> StepRun:
-    """Run ``steps`` in order; floating-point warnings are recorded, not raised."""
+    """Run ``steps`` in order; floating-point warnings are recorded, not raised.
+
+    ``programs`` is the folder that run steps find their program in (the submission
+    in the sandbox, the reference's folder on the trusted side)."""
     run = StepRun(env={})
     for index, step in enumerate(steps):
+        if "run" in step:
+            run.env[step["as"]] = _run_program(index, step, module, run, fixture, programs)
+            continue
         if "call" not in step and "helper" not in step:
             _run_plain_step(index, step, module, run, fixture)
             continue
@@ -152,8 +174,61 @@ def run_steps(
     return run
 
 
+class ProgramExit(Exception):
+    """The program ended with a non-zero exit status."""
+
+
+def _run_program(
+    index: int,
+    step: Mapping[str, Any],
+    module: Any,
+    run: StepRun,
+    fixture: Callable[[str], Any],
+    programs: Path | None,
+) -> dict[str, str | None]:
+    name = step["run"]
+    folder = Path(tempfile.mkdtemp(prefix="run-"))
+    outputs = step.get("outputs", {})
+    saved_argv = sys.argv[:]
+    try:
+        if programs is None:
+            raise FileNotFoundError("no program folder was given for run steps")
+        path = Path(programs) / name
+        argv = [str(path)]
+        for arg in step.get("args", []):
+            if "output" in arg:
+                argv.append(str(folder / outputs[arg["output"]]["file"]))
+            else:
+                argv.append(str(_resolve(arg, module, run.env, fixture)))
+        sys.argv = argv
+        try:
+            runpy.run_path(str(path), run_name="__main__")
+        except SystemExit as exc:
+            if exc.code not in (None, 0):
+                raise ProgramExit(f"{name} exited with status {exc.code!r}") from None
+        return {key: _read_output(folder / out["file"], out) for key, out in outputs.items()}
+    except Exception as exc:
+        raise StepError(index, name, exc) from exc
+    finally:
+        sys.argv = saved_argv
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _read_output(path: Path, out: Mapping[str, Any]) -> str | None:
+    if not path.is_file():
+        return None
+    limit = int(out.get("max_bytes", 1 << 20))
+    with path.open("rb") as fh:
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"{out['file']} is larger than {limit // 1024} KiB")
+    return data.decode("utf-8", "replace")
+
+
 def step_label(step: Mapping[str, Any]) -> str:
     """How a step is named in messages: the function or method it calls, or its kind."""
+    if "run" in step:
+        return str(step["run"])
     if "call" in step or "helper" in step:
         return str(step.get("call") or step["helper"])
     if "set" in step:

@@ -79,12 +79,15 @@ class BlobDir(Mapping[str, bytes]):
         return sum(1 for _ in self)
 
 
-def load_fixtures(folder: Path) -> dict[str, Any]:
+def load_fixtures(folder: Path, files: Mapping[str, str]) -> dict[str, Any]:
+    """Codec fixtures by name; a ``file`` fixture is the path of its copy in ``files/``."""
     blobs = BlobDir(folder)
-    return {
+    values: dict[str, Any] = {
         path.stem: codec.decode(json.loads(path.read_text()), blobs, max_array_bytes=1 << 31)
         for path in sorted(folder.glob("*.json"))
     }
+    values.update({name: str(folder / "files" / file) for name, file in files.items()})
+    return values
 
 
 # ---------------------------------------------------------------- the child side
@@ -111,21 +114,38 @@ def error_entry(exc: BaseException, step: str) -> dict[str, Any]:
 
 
 def run_child(
-    module_name: str, test: dict[str, Any] | None, fixtures: dict[str, Any]
+    module_name: str | None, test: dict[str, Any] | None, fixtures: dict[str, Any]
 ) -> dict[str, Any]:
-    """Runs in the forked child: import the student module, then run the test."""
-    try:
-        module = importlib.import_module(module_name)
-    except BaseException as exc:  # SystemExit, KeyboardInterrupt included: all are reported
-        return error_entry(exc, "import")
-    return {"status": "ok"} if test is None else run_test(module, test, fixtures)
+    """Runs in the forked child: import the student module (if the assignment has one),
+    then run the test."""
+    module = None
+    if module_name is not None:
+        try:
+            module = importlib.import_module(module_name)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt included: all reported
+            return error_entry(exc, "import")
+    return {"status": "ok"} if test is None else run_test(module, test, fixtures, SUBMISSION)
 
 
-def run_test(module: Any, test: dict[str, Any], fixtures: dict[str, Any]) -> dict[str, Any]:
+def compile_programs(programs: list[str]) -> dict[str, Any]:
+    """The import check of a program-only submission: compile, do not run (a program
+    reads its command line, so importing it would run it without arguments)."""
+    for name in programs:
+        try:
+            source = (SUBMISSION / name).read_bytes()
+            compile(source, str(SUBMISSION / name), "exec", dont_inherit=True)
+        except BaseException as exc:
+            return error_entry(exc, name)
+    return {"status": "ok"}
+
+
+def run_test(
+    module: Any, test: dict[str, Any], fixtures: dict[str, Any], programs: Path | None = None
+) -> dict[str, Any]:
     """Run a test's steps and encode the values it asks for (also used by the in-process
     fake sandbox). The entry's ``blobs`` hold the .npy files."""
     try:
-        run = steps.run_steps(module, test["steps"], fixtures.__getitem__)
+        run = steps.run_steps(module, test["steps"], fixtures.__getitem__, programs)
     except BaseException as exc:
         return error_entry(exc, "")
     values: dict[str, Any] = {}
@@ -334,14 +354,19 @@ def main() -> int:
     plan = json.loads((GRADER / "plan.json").read_text())
     for name in plan.get("preload", []):
         importlib.import_module(name)
-    fixtures = load_fixtures(GRADER / "fixtures")
+    fixtures = load_fixtures(GRADER / "fixtures", plan.get("files", {}))
     module, output_budget = plan["module"], int(plan["output_bytes"])
     stdout_cap = int(plan["stdout_bytes"])
     report: dict[str, Any] = {"version": 1, "complete": False, "tests": {}}
     files: dict[str, bytes] = {}
 
+    check = (
+        (lambda: run_child(module, None, fixtures))
+        if module is not None
+        else (lambda: compile_programs(list(plan.get("programs", []))))
+    )
     entry, _ = run_isolated(
-        lambda: run_child(module, None, fixtures),
+        check,
         float(plan["import_timeout"]),
         stdout_cap,
         1 << 20,
