@@ -4,6 +4,7 @@ ASSIGNMENT ?= cs189_hw2
 DEMO_cs189_hw2 = reference/cs189_hw2/hw2.py
 DEMO_mit6390_nn = reference/mit6390_nn
 DEMO_thu_dl_hw = reference/thu_dl_hw/q5.py
+DEMO_cmu10601_hw5 = reference/cmu10601_hw5
 SUBMISSION ?= $(DEMO_$(ASSIGNMENT))
 PYTEST_ARGS ?=
 

@@ -20,6 +20,7 @@ REFERENCE_SOURCE = (REPO / "reference" / "cs189_hw2" / "hw2.py").read_text()
 STARTER_SOURCE = (CS189 / "starter" / "hw2.py").read_text()
 MIT6390 = REPO / "testcases" / "mit6390_nn"
 THU = REPO / "testcases" / "thu_dl_hw"
+CMU = REPO / "testcases" / "cmu10601_hw5"
 
 
 def missing(reason: str) -> None:
@@ -95,6 +96,21 @@ def grade_thu(thu: Grader, docker_sandbox: Any) -> Callable[[dict[str, bytes]], 
 
     def grade(files: dict[str, bytes]) -> dict[str, Any]:
         return thu.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
+
+    return grade
+
+
+@pytest.fixture(scope="session")
+def cmu(tmp_path_factory: pytest.TempPathFactory) -> Grader:
+    return Grader.load(CMU, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="session")
+def grade_cmu(cmu: Grader, docker_sandbox: Any) -> Callable[[dict[str, bytes]], dict[str, Any]]:
+    """Grade a CMU 10-601 HW5 submission (file name -> bytes) in a real container."""
+
+    def grade(files: dict[str, bytes]) -> dict[str, Any]:
+        return cmu.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
 
     return grade
 

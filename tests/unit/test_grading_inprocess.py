@@ -6,6 +6,7 @@ are checked in real containers by tests/integration.
 
 from __future__ import annotations
 
+import json
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,13 @@ CASES = {
     "thu_dl_hw": Case(
         REPO / "testcases" / "thu_dl_hw", "q5", REPO / "reference" / "thu_dl_hw" / "q5.py", 22
     ),
+    "cmu10601_hw5": Case(
+        REPO / "testcases" / "cmu10601_hw5",
+        "neuralnet",
+        REPO / "reference" / "cmu10601_hw5" / "neuralnet.py",
+        18,
+        (REPO / "reference" / "cmu10601_hw5" / "answers.yaml",),
+    ),
 }
 MUTANT_CASES = [
     pytest.param(name, mutant, id=f"{name}:{mutant['name']}")
@@ -78,7 +86,9 @@ def module_from(source: str, name: str) -> types.ModuleType:
 
 
 def grade(grader: Grader, case: Case, source: str) -> dict[str, Any]:
-    sandbox = InProcessSandbox(module_from(source, case.module))
+    """A program (no module in the plan) runs from the submitted files alone."""
+    module = module_from(source, case.module) if grader.plan["module"] else None
+    sandbox = InProcessSandbox(module)
     return grader.grade(case.files(source), sandbox, "unit")
 
 
@@ -220,4 +230,67 @@ def test_thu_request_never_carries_hidden_labels(thu: Grader) -> None:
     assert not any(name.startswith("test_labels") for name in request.fixtures)
     plan_text = str(request.plan)
     for secret in ("test_labels", "metric", "cross_entropy", "0.905"):
+        assert secret not in plan_text
+
+
+# ---------------------------------------------------------------- CMU 10-601 HW5: a program
+
+CMU = CASES["cmu10601_hw5"]
+CMU_ANSWER_TESTS = {
+    "Question 1.1(a): the value j of the convolution output",
+    "Question 1.1(b): output size of a 6x4 map, 2x2 filter, stride 2",
+    "Question 1.2(c): parameters of one shared 4x4 filter",
+    "Question 1.2(d): parameters without sharing, 22x22 image",
+    "Question 1.2(e): parameters without sharing, 40x40x3 image",
+}
+
+
+@pytest.fixture(scope="module")
+def cmu(graders: dict[str, Grader]) -> Grader:
+    return graders["cmu10601_hw5"]
+
+
+def test_cmu_starter_scores_zero(cmu: Grader) -> None:
+    starter = CMU.directory / "starter"
+    files = {name: (starter / name).read_bytes() for name in ("neuralnet.py", "answers.yaml")}
+    results = cmu.grade(files, InProcessSandbox(), "unit")
+    assert results["score"] == 0
+    for test in results["tests"]:
+        expected = "no answer given" if test["name"] in CMU_ANSWER_TESTS else "not implemented:"
+        assert expected in test["output"], test
+
+
+def test_cmu_float32_arithmetic_is_a_valid_variation(cmu: Grader) -> None:
+    """The same program computing in float32 changes the cross-entropies by < 1e-7
+    relative: it keeps full marks (the tolerance is 1e-5)."""
+    source = CMU.reference.read_text()
+    assert source.count("np.float64") == 3
+    results = grade(cmu, CMU, source.replace("np.float64", "np.float32"))
+    assert results["score"] == 18, [t["output"] for t in results["tests"]]
+
+
+def test_cmu_seed_answers_lose_question_1_2e(cmu: Grader) -> None:
+    answers = (CMU.directory / "examples" / "seed_answers" / "answers.yaml").read_bytes()
+    source = CMU.reference.read_text()
+    results = cmu.grade(
+        {"neuralnet.py": source.encode(), "answers.yaml": answers}, InProcessSandbox(), "unit"
+    )
+    lost = {t["name"]: t for t in results["tests"] if t["score"] < t["max_score"]}
+    assert set(lost) == {"Question 1.2(e): parameters without sharing, 40x40x3 image"}
+    assert "incorrect" in next(iter(lost.values()))["output"]
+    assert "17328" not in json.dumps(results)
+
+
+def test_cmu_request_never_carries_hidden_labels(cmu: Grader) -> None:
+    request = cmu.request({"neuralnet.py": b"pass"}, "unit")
+    assert set(request.fixtures) == {
+        f"files/{name}.csv"
+        for name in ("small_train", "small_validation", "medium_train", "medium_validation")
+    } | {"files/test_inputs.csv"}
+    labels = cmu.fixtures("test_labels")
+    inputs = request.fixtures["files/test_inputs.csv"].decode().splitlines()
+    assert len(inputs) == len(labels) == 500
+    assert {row.split(",")[0] for row in inputs} == {"0"}  # the label column is blanked
+    plan_text = str(request.plan)
+    for secret in ("test_labels.npy", "error_rate", "0.25", "17328"):
         assert secret not in plan_text

@@ -34,6 +34,11 @@ ASSIGNMENTS = {
         ROOT / "testcases" / "thu_dl_hw" / "mutants.yaml",
         assignment_test_names("thu_dl_hw"),
     ),
+    "cmu10601_hw5": (
+        ROOT / "reference" / "cmu10601_hw5" / "neuralnet.py",
+        ROOT / "testcases" / "cmu10601_hw5" / "mutants.yaml",
+        assignment_test_names("cmu10601_hw5"),
+    ),
 }
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

@@ -1,0 +1,113 @@
+"""CMU 10-601 HW5 graded end to end in real Docker sandboxes: the program `neuralnet.py`
+run with command-line arguments, the files it writes parsed and checked outside. The
+reference (with its answers), the starter, the seed's written answers, every mutant, and
+programs that fail in the ways programs fail."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import CMU, REPO, assert_loses_exactly, by_name, check_golden
+
+pytestmark = pytest.mark.docker
+
+GOLDEN = CMU / "golden"
+REFERENCE = REPO / "reference" / "cmu10601_hw5"
+REFERENCE_SOURCE = (REFERENCE / "neuralnet.py").read_text()
+ANSWERS = (REFERENCE / "answers.yaml").read_bytes()
+MUTANTS = yaml.safe_load((CMU / "mutants.yaml").read_text())
+ANSWER_TESTS = {
+    "Question 1.1(a): the value j of the convolution output",
+    "Question 1.1(b): output size of a 6x4 map, 2x2 filter, stride 2",
+    "Question 1.2(c): parameters of one shared 4x4 filter",
+    "Question 1.2(d): parameters without sharing, 22x22 image",
+    "Question 1.2(e): parameters without sharing, 40x40x3 image",
+}
+PROGRAM_TESTS = {
+    "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: metrics file",
+    "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: label files",
+    "Zero init, small data, 3 epochs, 5 hidden units, lr 0.05: all three files",
+    "Random init, medium data, 20 epochs, 50 hidden units, lr 0.01: error rates",
+    "Random init, medium data: error on hidden test labels",
+}
+GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
+
+
+def program(source: str) -> dict[str, bytes]:
+    return {"neuralnet.py": source.encode(), "answers.yaml": ANSWERS}
+
+
+def test_reference_solution_scores_full_marks(grade_cmu: GradeFiles) -> None:
+    started = time.monotonic()
+    results = grade_cmu(program(REFERENCE_SOURCE))
+    elapsed = time.monotonic() - started
+    assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 18
+    assert all(t["status"] == "passed" for t in results["tests"]), results["tests"]
+    tests = by_name(results)
+    metrics = tests["Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: metrics file"]
+    assert "all 6 entries match" in metrics["output"]
+    assert metrics["tags"][0] == "neuralnet.py" and "backward" in metrics["tags"]
+    hidden = tests["Random init, medium data: error on hidden test labels"]["output"]
+    assert "error on the hidden test labels 0.1" in hidden
+    print(f"reference graded in {elapsed:.1f} s")
+    check_golden(GOLDEN, "reference", results)
+
+
+def test_starter_scores_zero_with_not_implemented(grade_cmu: GradeFiles) -> None:
+    starter = CMU / "starter"
+    results = grade_cmu(
+        {name: (starter / name).read_bytes() for name in ("neuralnet.py", "answers.yaml")}
+    )
+    assert results["score"] == 0
+    for test in results["tests"]:
+        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        assert expected in test["output"], test
+    check_golden(GOLDEN, "starter", results)
+
+
+def test_seed_answers_lose_question_1_2e(grade_cmu: GradeFiles) -> None:
+    answers = (CMU / "examples" / "seed_answers" / "answers.yaml").read_bytes()
+    results = grade_cmu({"neuralnet.py": REFERENCE_SOURCE.encode(), "answers.yaml": answers})
+    assert_loses_exactly(results, ["Question 1.2(e): parameters without sharing, 40x40x3 image"])
+    assert results["score"] == 17
+
+
+@pytest.mark.parametrize("mutant", MUTANTS, ids=[m["name"] for m in MUTANTS])
+def test_mutant_loses_exactly_its_tests(grade_cmu: GradeFiles, mutant: dict[str, Any]) -> None:
+    assert REFERENCE_SOURCE.count(mutant["old"]) == 1
+    results = grade_cmu(program(REFERENCE_SOURCE.replace(mutant["old"], mutant["new"])))
+    assert_loses_exactly(results, mutant["fails"])
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def main(:\n    pass\n", "could not compile neuralnet.py: SyntaxError"),
+        (
+            "import sys\nprint('usage: ...', file=sys.stderr)\nsys.exit(2)\n",
+            "neuralnet.py exited with status 2",
+        ),
+        (
+            "import sys\nopen(sys.argv[5], 'w').write('epoch=1 crossentropy(train) 2.3\\n')\n",
+            "line 1: expected 'KEY: NUMBER'",
+        ),
+        ("print('training...')\n", "the program did not write"),
+        ("import os\nos._exit(0)\n", "the process exited with code 0 before returning a result"),
+        # loops in one test only (5 hidden units), so the case costs one 20 s timeout
+        ("import sys\nwhile sys.argv[7] == '5':\n    pass\n", "timed out after 20 s"),
+    ],
+    ids=["syntax_error", "exit_status", "malformed_metrics", "no_files", "os_exit", "loop"],
+)
+def test_failing_programs_get_a_precise_message(
+    grade_cmu: GradeFiles, source: str, message: str
+) -> None:
+    results = grade_cmu(program(source))
+    programs = [t for t in results["tests"] if t["name"] in PROGRAM_TESTS]
+    assert all(t["score"] == 0 for t in programs)
+    assert any(message in t["output"] for t in programs), [t["output"] for t in programs]
+    assert all(t["score"] == t["max_score"] for t in results["tests"] if t["name"] in ANSWER_TESTS)
