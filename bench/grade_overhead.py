@@ -1,7 +1,11 @@
-"""Benchmark: grading one CS189 submission in the Docker sandbox vs running the same
-student code bare, in one run.
+"""Benchmark: grading one submission in the Docker sandbox vs running the same student
+code bare, in one run (CS189 HW2 by default).
 
-    .venv/bin/python bench/grade_overhead.py [--repeat 5] [--submission PATH]
+    .venv/bin/python bench/grade_overhead.py [--repeat 5] [--assignment DIR --submission PATH]
+    .venv/bin/python bench/grade_overhead.py --assignment testcases/cmu10601_hw5 \
+        --submission reference/cmu10601_hw5
+
+For a program (CMU HW5), the bare run executes the same program runs in one process.
 
 "bare" is a fresh Python process that imports NumPy and the student module and runs
 every test's steps in-process, with no isolation, no expected values and no checks:
@@ -36,14 +40,17 @@ import numpy
 sys.path.insert(0, sys.argv[1])
 from grader import codec, steps
 import importlib
-module = importlib.import_module(sys.argv[2])
+from pathlib import Path
+module = importlib.import_module(sys.argv[2]) if sys.argv[2] != "-" else None
 fixtures = {}
-for name, files in json.loads(sys.stdin.read()).items():
+payload = json.loads(sys.stdin.read())
+fixtures.update(payload.pop("__files__"))  # file fixtures: paths on this machine
+for name, files in payload.items():
     blobs = {k: bytes.fromhex(v) for k, v in files["blobs"].items()}
     fixtures[name] = codec.decode(json.loads(files["tree"]), blobs, 1 << 31)
 plan = json.loads(open(sys.argv[3]).read())
 for test in plan["tests"]:
-    steps.run_steps(module, test["steps"], fixtures.__getitem__)
+    steps.run_steps(module, test["steps"], fixtures.__getitem__, Path(sys.argv[1]))
 print(time.perf_counter() - t0)
 """
 
@@ -64,6 +71,7 @@ def bare_run(grader: Grader, submission_dir: Path, tmp: Path) -> float:
         for name, data in files.items()
         if name.endswith(".json")
     }
+    payload["__files__"] = {name: grader.fixtures(name) for name in grader.plan["files"]}
     started = time.perf_counter()
     subprocess.run(
         [
@@ -71,7 +79,7 @@ def bare_run(grader: Grader, submission_dir: Path, tmp: Path) -> float:
             "-c",
             BARE,
             str(submission_dir),
-            grader.assignment.submission.module,
+            grader.assignment.submission.module or "-",  # "-": a program, not imported
             str(plan_path),
         ],
         input=json.dumps(payload),
