@@ -24,7 +24,7 @@ from grader.errors import SpecError
 from grader.fixtures import FixtureSet
 from grader.parsers import parse_values
 from grader.plan import outputs_of
-from grader.spec import Assignment, MatchCheck, TestSpec
+from grader.spec import Assignment, MatchCheck
 
 CACHE_FORMAT = 2  # 2: expected values round-trip through the codec
 
@@ -117,18 +117,13 @@ def program_dir(reference: ModuleType) -> Path | None:
     return Path(file).parent if file else None
 
 
-def output_parsers(test: TestSpec) -> dict[str, tuple[str, str]]:
-    """Output key -> (parser, file name), for the outputs of the test's run steps."""
-    return {key: (out.parse, out.file) for key, out in test.program_outputs().items()}
-
-
 def _parsed(assignment: Assignment, values: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The reference's program outputs, parsed as the student's are (grader.parsers)."""
     out: dict[str, dict[str, Any]] = {}
     for i, test in enumerate(assignment.tests):
         if test.name not in values:
             continue
-        parsed, errors = parse_values(output_parsers(test), values[test.name])
+        parsed, errors = parse_values(test.output_parsers(), values[test.name])
         if errors:
             key, message = next(iter(errors.items()))
             raise SpecError(

@@ -17,7 +17,7 @@ from typing import Any
 from grader import feedback, report
 from grader.answers import Answers, read_answers
 from grader.errors import InfrastructureError, SpecError
-from grader.expected import ExpectedValues, load_reference, output_parsers, program_dir
+from grader.expected import ExpectedValues, load_reference, program_dir
 from grader.fixtures import FixtureSet
 from grader.parsers import parse_values
 from grader.plan import build_plan, public_fixtures_used, test_id
@@ -159,7 +159,7 @@ class Grader:
 
 def _parse_outputs(test: TestSpec, phase: PhaseResult) -> PhaseResult:
     """Program outputs come out of the sandbox as text; parse them (grader.parsers)."""
-    declared = output_parsers(test)
+    declared = test.output_parsers()
     if phase.status != "ok" or not declared:
         return phase
     values, errors = parse_values(declared, phase.values)

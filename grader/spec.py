@@ -96,34 +96,31 @@ def ref_key(text: str) -> str:
     return key_of(parse_ref(text))
 
 
-def refs_in(arg: dict[str, Any]) -> list[str]:
-    """Names referenced by a parsed argument."""
-    if "ref" in arg:
-        return [arg["ref"]]
+def names_in(arg: dict[str, Any], kind: str) -> list[str]:
+    """The names a parsed argument holds under ``kind`` (``ref``, ``function`` or
+    ``output``), looking inside lists and tensor arguments."""
+    if kind in arg:
+        return [arg[kind]]
     if "list" in arg:
-        return [name for item in arg["list"] for name in refs_in(item)]
+        return [name for item in arg["list"] for name in names_in(item, kind)]
     if "tensor" in arg:
-        return refs_in(arg["tensor"])
+        return names_in(arg["tensor"], kind)
     return []
+
+
+def refs_in(arg: dict[str, Any]) -> list[str]:
+    """Names (fixtures or saved results) referenced by a parsed argument."""
+    return names_in(arg, "ref")
 
 
 def outputs_in(arg: dict[str, Any]) -> list[str]:
     """Program outputs named by ``{output: NAME}`` arguments."""
-    if "output" in arg:
-        return [arg["output"]]
-    if "list" in arg:
-        return [name for item in arg["list"] for name in outputs_in(item)]
-    return []
+    return names_in(arg, "output")
 
 
 def functions_in(arg: dict[str, Any]) -> list[str]:
-    if "function" in arg:
-        return [arg["function"]]
-    if "list" in arg:
-        return [name for item in arg["list"] for name in functions_in(item)]
-    if "tensor" in arg:
-        return functions_in(arg["tensor"])
-    return []
+    """Student functions passed by ``{function: NAME}`` arguments."""
+    return names_in(arg, "function")
 
 
 def _ref(v: Any) -> str:
@@ -516,10 +513,11 @@ class TestSpec(Model):
                     f"its outputs are {names}"
                 )
 
-    def program_outputs(self) -> dict[str, ProgramOutput]:
-        """Output key (``NAME.OUTPUT``) -> its declaration, for every run step's outputs."""
+    def output_parsers(self) -> dict[str, tuple[str, str]]:
+        """Output key (``NAME.OUTPUT``) -> (parser, file name), for every run step's
+        outputs: how the trusted side reads them (grader.parsers.parse_values)."""
         return {
-            f"{s.as_}.{name}": out
+            f"{s.as_}.{name}": (out.parse, out.file)
             for s in self.steps
             if s.run and s.as_
             for name, out in s.outputs.items()

@@ -51,6 +51,18 @@ def docker_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return DockerSandbox(settings.sandbox_image, work, client=client)
 
 
+GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
+
+
+def grading_in(grader: Grader, sandbox: Any) -> GradeFiles:
+    """Grade a submission (file name -> bytes) with ``grader`` in a real container."""
+
+    def grade(files: dict[str, bytes]) -> dict[str, Any]:
+        return grader.grade(files, sandbox, f"test-{uuid.uuid4().hex[:10]}")
+
+    return grade
+
+
 @pytest.fixture(scope="session")
 def cs189(tmp_path_factory: pytest.TempPathFactory) -> Grader:
     return Grader.load(CS189, cache_dir=tmp_path_factory.mktemp("cache"))
@@ -59,13 +71,8 @@ def cs189(tmp_path_factory: pytest.TempPathFactory) -> Grader:
 @pytest.fixture(scope="session")
 def grade_source(cs189: Grader, docker_sandbox: Any) -> Callable[[str], dict[str, Any]]:
     """Grade a hw2.py source text in a real container."""
-
-    def grade(source: str) -> dict[str, Any]:
-        return cs189.grade(
-            {"hw2.py": source.encode()}, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}"
-        )
-
-    return grade
+    grade = grading_in(cs189, docker_sandbox)
+    return lambda source: grade({"hw2.py": source.encode()})
 
 
 @pytest.fixture(scope="session")
@@ -74,15 +81,9 @@ def mit6390(tmp_path_factory: pytest.TempPathFactory) -> Grader:
 
 
 @pytest.fixture(scope="session")
-def grade_files(
-    mit6390: Grader, docker_sandbox: Any
-) -> Callable[[dict[str, bytes]], dict[str, Any]]:
-    """Grade an MIT 6.390 submission (file name -> bytes) in a real container."""
-
-    def grade(files: dict[str, bytes]) -> dict[str, Any]:
-        return mit6390.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
-
-    return grade
+def grade_files(mit6390: Grader, docker_sandbox: Any) -> GradeFiles:
+    """Grade an MIT 6.390 submission in a real container."""
+    return grading_in(mit6390, docker_sandbox)
 
 
 @pytest.fixture(scope="session")
@@ -91,13 +92,9 @@ def thu(tmp_path_factory: pytest.TempPathFactory) -> Grader:
 
 
 @pytest.fixture(scope="session")
-def grade_thu(thu: Grader, docker_sandbox: Any) -> Callable[[dict[str, bytes]], dict[str, Any]]:
-    """Grade a Tsinghua DL Q5 submission (file name -> bytes) in a real container."""
-
-    def grade(files: dict[str, bytes]) -> dict[str, Any]:
-        return thu.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
-
-    return grade
+def grade_thu(thu: Grader, docker_sandbox: Any) -> GradeFiles:
+    """Grade a Tsinghua DL Q5 submission in a real container."""
+    return grading_in(thu, docker_sandbox)
 
 
 @pytest.fixture(scope="session")
@@ -106,13 +103,9 @@ def cmu(tmp_path_factory: pytest.TempPathFactory) -> Grader:
 
 
 @pytest.fixture(scope="session")
-def grade_cmu(cmu: Grader, docker_sandbox: Any) -> Callable[[dict[str, bytes]], dict[str, Any]]:
-    """Grade a CMU 10-601 HW5 submission (file name -> bytes) in a real container."""
-
-    def grade(files: dict[str, bytes]) -> dict[str, Any]:
-        return cmu.grade(files, docker_sandbox, f"test-{uuid.uuid4().hex[:10]}")
-
-    return grade
+def grade_cmu(cmu: Grader, docker_sandbox: Any) -> GradeFiles:
+    """Grade a CMU 10-601 HW5 submission in a real container."""
+    return grading_in(cmu, docker_sandbox)
 
 
 def stable(results: dict[str, Any]) -> list[dict[str, Any]]:

@@ -6,13 +6,12 @@ programs that fail in the ways programs fail."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import CMU, REPO, assert_loses_exactly, by_name, check_golden
+from tests.conftest import CMU, REPO, GradeFiles, assert_loses_exactly, by_name, check_golden
 
 pytestmark = pytest.mark.docker
 
@@ -35,7 +34,6 @@ PROGRAM_TESTS = {
     "Random init, medium data, 20 epochs, 50 hidden units, lr 0.01: error rates",
     "Random init, medium data: error on hidden test labels",
 }
-GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
 
 
 def program(source: str) -> dict[str, bytes]:

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import MIT6390, REPO, assert_loses_exactly, by_name, check_golden, scores
+from tests.conftest import (
+    MIT6390,
+    REPO,
+    GradeFiles,
+    assert_loses_exactly,
+    by_name,
+    check_golden,
+    scores,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -24,7 +31,6 @@ ANSWER_TESTS = {
     "Question 2.2.1: hidden activations for x = (3, 14)",
     "Question 2.2.2: softmax outputs for x = (3, 14)",
 }
-GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
 
 
 def test_reference_solution_scores_full_marks(grade_files: GradeFiles) -> None:

@@ -4,13 +4,12 @@ reference, the starter and every mutant."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.conftest import REPO, THU, assert_loses_exactly, by_name, check_golden
+from tests.conftest import REPO, THU, GradeFiles, assert_loses_exactly, by_name, check_golden
 
 pytestmark = pytest.mark.docker
 
@@ -21,7 +20,6 @@ TRAINING_TESTS = (
     "train: MLP accuracy on the hidden test split",
     "train: CNN accuracy on the hidden test split",
 )
-GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]
 
 
 def test_reference_solution_scores_full_marks(grade_thu: GradeFiles) -> None:

@@ -17,28 +17,21 @@ def assignment_test_names(assignment: str) -> set[str]:
     return {test["name"] for test in spec["tests"]}
 
 
+# assignment -> the reference file its mutants change
+REFERENCES = {
+    "cs189_hw2": "hw2.py",
+    "mit6390_nn": "nn.py",
+    "thu_dl_hw": "q5.py",
+    "cmu10601_hw5": "neuralnet.py",
+}
 # assignment -> (reference source, its mutants, the assignment's test names)
 ASSIGNMENTS = {
-    "cs189_hw2": (
-        ROOT / "reference" / "cs189_hw2" / "hw2.py",
-        ROOT / "testcases" / "cs189_hw2" / "mutants.yaml",
-        assignment_test_names("cs189_hw2"),
-    ),
-    "mit6390_nn": (
-        ROOT / "reference" / "mit6390_nn" / "nn.py",
-        ROOT / "testcases" / "mit6390_nn" / "mutants.yaml",
-        assignment_test_names("mit6390_nn"),
-    ),
-    "thu_dl_hw": (
-        ROOT / "reference" / "thu_dl_hw" / "q5.py",
-        ROOT / "testcases" / "thu_dl_hw" / "mutants.yaml",
-        assignment_test_names("thu_dl_hw"),
-    ),
-    "cmu10601_hw5": (
-        ROOT / "reference" / "cmu10601_hw5" / "neuralnet.py",
-        ROOT / "testcases" / "cmu10601_hw5" / "mutants.yaml",
-        assignment_test_names("cmu10601_hw5"),
-    ),
+    name: (
+        ROOT / "reference" / name / file,
+        ROOT / "testcases" / name / "mutants.yaml",
+        assignment_test_names(name),
+    )
+    for name, file in REFERENCES.items()
 }
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 

