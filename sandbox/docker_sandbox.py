@@ -66,7 +66,7 @@ class DockerSandbox:
         folder = self.work_dir / request.run_id
         name = f"mlgrader-{request.run_id}"
         if request.group:  # an earlier attempt's container and files, left by a killed worker
-            self._remove_group(request.group)
+            self.remove_group(request.group)
         shutil.rmtree(folder, ignore_errors=True)
         try:
             self._stage(folder, request)
@@ -180,7 +180,19 @@ class DockerSandbox:
             log=stderr.decode("utf-8", "replace")[-4000:],
         )
 
-    def _remove_group(self, group: str) -> None:
+    def groups(self) -> set[str]:
+        """The groups (job ids) that have a sandbox container on this engine, running or not."""
+        try:
+            containers = self.client.containers.list(
+                all=True, filters={"label": "mlgrader=sandbox"}
+            )
+        except docker.errors.DockerException as exc:
+            raise InfrastructureError(f"cannot list sandbox containers: {exc}") from None
+        return {c.labels.get("mlgrader.group", "") for c in containers} - {""}
+
+    def remove_group(self, group: str) -> None:
+        """Remove every container and staging folder of ``group``: the leftovers of
+        attempts whose worker was killed before it could clean up."""
         try:
             leftovers = self.client.containers.list(
                 all=True, filters={"label": f"mlgrader.group={group}"}

@@ -3,7 +3,9 @@
 - ``grade_job(job_id)``: grade one job (claim, sandbox, verdict).
 - ``sweep()``: re-send jobs the queue may have lost (see Store.due_for_enqueue). It
   runs in every worker, every GRADER_SWEEP_SECONDS and once at start-up, so a job
-  whose worker was killed is graded soon after any worker runs again.
+  whose worker was killed is graded soon after any worker runs again. It also
+  removes the sandbox containers of finished jobs that a killed worker left
+  (worker/janitor.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from celery.signals import worker_ready
 
 from sandbox.docker_sandbox import DockerSandbox
+from worker import janitor
 from worker.app import app, settings
 from worker.jobs import GraderCache, JobRunner
 from worker.store import Store
@@ -29,10 +32,14 @@ def store() -> Store:
 
 
 @cache
+def sandbox() -> DockerSandbox:
+    return DockerSandbox(settings.sandbox_image, settings.work_dir)
+
+
+@cache
 def runner() -> JobRunner:
     graders = GraderCache(settings.assignments_dir, settings.cache_dir)
-    sandbox = DockerSandbox(settings.sandbox_image, settings.work_dir)
-    return JobRunner(store(), graders.get, sandbox, settings.lease_seconds, settings.max_attempts)
+    return JobRunner(store(), graders.get, sandbox(), settings.lease_seconds, settings.max_attempts)
 
 
 @app.task(name="grade_job")
@@ -61,6 +68,9 @@ def sweep() -> int:
         grade_job.delay(job_id)
     if ids:
         log.info("sweep re-sent %d job(s): %s", len(ids), ", ".join(ids))
+    reaped = janitor.reap(store(), sandbox())
+    if reaped:
+        log.info("sweep removed the leftover containers of %s", ", ".join(reaped))
     return len(ids)
 
 

@@ -9,12 +9,15 @@ within its limits plus a margin, and leaves no container behind.
 from __future__ import annotations
 
 import hashlib
+import io
 import ipaddress
 import socket
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -206,7 +209,8 @@ import hashlib, os
 SKIP = ("/proc", "/sys", "/dev")
 _fd = finite_difference
 def finite_difference(f, a, eps=1e-5):
-    hits, scanned = [], 0
+    hits, scanned, image_files = [], [], 0
+    image_dev = os.stat("/").st_dev
     for root, dirs, files in os.walk("/"):
         if root.startswith(SKIP):
             dirs[:] = []
@@ -214,11 +218,14 @@ def finite_difference(f, a, eps=1e-5):
         for name in files:
             path = os.path.join(root, name)
             try:
+                if os.stat(path).st_dev == image_dev:
+                    image_files += 1  # the image's own files: scanned outside, from an export
+                    continue
                 with open(path, "rb") as fh:
                     data = fh.read(200_000_000)
             except OSError:
                 continue
-            scanned += 1
+            scanned.append(path)
             if hashlib.sha256(data).hexdigest() in SECRET_HASHES:
                 hits.append(f"{path}: a secret file")
             if any(chunk in data for chunk in SECRET_CHUNKS):
@@ -229,15 +236,13 @@ def finite_difference(f, a, eps=1e-5):
                 hits.append(f"READ {path}")
         except OSError:
             pass
-    print(f"scanned {scanned} files; found: {hits or 'none'}")
+    print(f"image files {image_files}; scanned {scanned}; found: {hits or 'none'}")
     return _fd(f, a, eps)
 """
 
 
-def test_cannot_read_reference_or_hidden_data(
-    cs189: Any, grade_source: Callable[[str], dict[str, Any]]
-) -> None:
-    """The sandbox holds no reference file, no spec, no hidden array (by content, anywhere)."""
+def secrets_of(cs189: Any) -> tuple[list[Path], set[str], list[bytes]]:
+    """CS189's secret files, their hashes, and two hidden test images (raw and as uint8)."""
     from tests.conftest import CS189, REPO
 
     secrets = [
@@ -250,6 +255,16 @@ def test_cannot_read_reference_or_hidden_data(
     hidden = cs189.fixtures("mnist_test")["X"]
     # Whole test images: no test image equals a training image, so a hit is a leak.
     chunks = [hidden[0].tobytes(), np.rint(hidden[1] * 255).astype(np.uint8).tobytes()]
+    return secrets, hashes, chunks
+
+
+def test_cannot_read_reference_or_hidden_data(
+    cs189: Any, grade_source: Callable[[str], dict[str, Any]]
+) -> None:
+    """No file mounted into the sandbox (its inputs, its scratch space) holds a reference
+    file, the spec or a hidden image, by content; no host path is readable. The image's
+    own files are scanned by the next test, outside the sandbox's time limits."""
+    secrets, hashes, chunks = secrets_of(cs189)
     host_paths = [str(p) for p in secrets] + ["/var/lib/docker", "/etc/shadow", "/root"]
     snippet = (
         f"SECRET_HASHES = {hashes!r}\nSECRET_CHUNKS = {chunks!r}\n"
@@ -257,9 +272,71 @@ def test_cannot_read_reference_or_hidden_data(
     )
     results = grade_source(REFERENCE_SOURCE + "\n" + snippet)
     fd = by_name(results)[FD]
-    assert "scanned" in fd["output"]
     assert "found: none" in fd["output"], fd["output"]
+    for mounted in ("/submission/hw2.py", "/grader/plan.json", "/grader/lib/runner.py"):
+        assert f"'{mounted}'" in fd["output"], fd["output"]  # the mounts were scanned
+    assert int(fd["output"].split("image files ")[1].split(";")[0]) > 1000  # the image was seen
     assert fd["status"] == "passed"
+
+
+def scan_export(container: Any, hashes: set[str], chunks: list[bytes]) -> tuple[int, list[str]]:
+    """Files in a container's exported file system, and those that hold a secret."""
+    hits, files = [], 0
+    with tarfile.open(fileobj=ChunkReader(container.export()), mode="r|") as tar:
+        for member in tar:
+            handle = tar.extractfile(member) if member.isfile() else None
+            if handle is None:
+                continue
+            data = handle.read()
+            files += 1
+            if hashlib.sha256(data).hexdigest() in hashes:
+                hits.append(f"{member.name}: a secret file")
+            if any(chunk in data for chunk in chunks):
+                hits.append(f"{member.name}: hidden test data")
+    return files, hits
+
+
+@pytest.mark.parametrize("planted", [False, True], ids=["image", "image_with_planted_secret"])
+def test_sandbox_image_holds_no_secret(cs189: Any, docker_sandbox: Any, planted: bool) -> None:
+    """Every file of the sandbox image's file system (a container's export), by content.
+    The planted case shows the scan finds a secret file and a hidden image where they are."""
+    secrets, hashes, chunks = secrets_of(cs189)
+    container = docker_sandbox.client.containers.create(docker_sandbox.image, command=["true"])
+    try:
+        if planted:
+            archive = io.BytesIO()
+            with tarfile.open(fileobj=archive, mode="w") as tar:
+                for name, data in [("leak.yaml", secrets[2].read_bytes()), ("x.bin", chunks[1])]:
+                    info = tarfile.TarInfo(name)
+                    info.size = len(data)
+                    tar.addfile(info, io.BytesIO(data))
+            container.put_archive("/opt", archive.getvalue())
+        files, hits = scan_export(container, hashes, chunks)
+    finally:
+        container.remove(force=True)
+    assert files > 1000
+    if planted:
+        assert hits == ["opt/leak.yaml: a secret file", "opt/x.bin: hidden test data"]
+    else:
+        assert hits == []
+
+
+class ChunkReader:
+    """A file object over an iterator of byte chunks (docker's export stream)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks, self._buffer = iter(chunks), b""
+
+    def read(self, size: int = -1) -> bytes:
+        while size < 0 or len(self._buffer) < size:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                break
+            self._buffer += chunk
+        if size < 0:
+            size = len(self._buffer)
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
 
 
 @pytest.fixture
@@ -319,6 +396,10 @@ def test_network_is_unreachable(
 
 
 def test_no_sandbox_container_is_left_behind(grade_source: Callable[[str], dict[str, Any]]) -> None:
+    """After the cases above (and the os._exit below), no container of a grading by these
+    tests (all named ``mlgrader-test-*``) remains, running or stopped."""
     grade_source(REFERENCE_SOURCE + "\nimport os\nos._exit(3)\n")
-    left = docker.from_env().containers.list(all=True, filters={"label": "mlgrader=sandbox"})
-    assert left == []
+    left = docker.from_env().containers.list(
+        all=True, filters={"label": "mlgrader=sandbox", "name": "mlgrader-test-"}
+    )
+    assert [c.name for c in left] == []

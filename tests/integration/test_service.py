@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.conftest import REFERENCE_SOURCE
@@ -49,6 +50,22 @@ def store(stack: Stack) -> Store:
 def ensure_worker(stack: Stack) -> None:
     if stack.worker is None or not stack.worker.alive():
         stack.start_worker()
+
+
+def containers_of(job_id: str) -> list[str]:
+    listed = docker.from_env().containers.list(
+        all=True, filters={"label": f"mlgrader.group={job_id}"}
+    )
+    return [c.name for c in listed]
+
+
+def no_container_left(job_id: str, timeout: float = 30) -> None:
+    """A killed attempt's container is removed by the next attempt or, when the job has
+    none, by the sweep (worker/janitor.py) within a few sweep intervals."""
+    deadline = time.monotonic() + timeout
+    while (left := containers_of(job_id)) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert left == [], f"containers of job {job_id} left behind"
 
 
 def graded_once(store: Store, submission_id: str, attempts: int = 1) -> None:
@@ -111,6 +128,7 @@ def test_worker_killed_mid_grade_is_graded_once_after_restart(stack: Stack, stor
     assert recovery < 60 + 20, f"graded {recovery:.1f} s after the restart"
     print(f"\nkilled mid-grade: graded {recovery:.1f} s after the worker restarted")
     graded_once(store, submission_id, attempts=2)
+    no_container_left(store.jobs_of(submission_id)[0].id)
 
 
 def test_redis_killed_with_submissions_queued_loses_nothing(stack: Stack, store: Store) -> None:
@@ -147,15 +165,15 @@ def test_a_job_that_keeps_crashing_the_worker_fails_after_three_attempts(
 ) -> None:
     ensure_worker(stack)
     submission_id = stack.upload("tok-bob", SLOW)
-    for attempt in (1, 2, 3):
+    for attempt in (1, 2, 3):  # each attempt killed while its container runs
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             job = store.jobs_of(submission_id)[0]
-            if job.status == "running" and job.attempts == attempt:
+            if f"mlgrader-{job.id}-a{attempt}" in containers_of(job.id):
                 break
             time.sleep(0.2)
         else:
-            raise AssertionError(f"attempt {attempt} never started: {job}")
+            raise AssertionError(f"attempt {attempt} never started its container: {job}")
         stack.kill_worker()
         stack.start_worker()
     record = stack.wait_status("tok-bob", submission_id, {"graded", "failed"}, timeout=90)
@@ -163,3 +181,4 @@ def test_a_job_that_keeps_crashing_the_worker_fails_after_three_attempts(
     assert "did not complete in 3 attempts" in (record.get("message") or "")
     job = store.jobs_of(submission_id)[0]
     assert job.attempts == 3 and job.results is None
+    no_container_left(job.id)

@@ -17,6 +17,7 @@ from grader.errors import InfrastructureError, SpecError
 from grader.grading import Grader
 from grader.sandbox import SandboxOutcome, SandboxRequest
 from sandbox.inprocess import InProcessSandbox
+from worker import janitor
 from worker.jobs import JobRunner
 from worker.store import Store, SubmissionStore
 
@@ -160,3 +161,58 @@ def test_regrade_keeps_history(store: Store, grader: Grader) -> None:
     assert all(j.status == "graded" for j in history)
     found = store.regrade_jobs(regrade_id)
     assert found is not None and found[0] == "cs189_hw2"
+
+
+class FakeContainers:
+    """Groups of containers on an engine, as DockerSandbox.groups() lists them."""
+
+    def __init__(self, groups: set[str]) -> None:
+        self.present = set(groups)
+        self.removed: list[str] = []
+
+    def groups(self) -> set[str]:
+        return set(self.present)
+
+    def remove_group(self, group: str) -> None:
+        self.present.discard(group)
+        self.removed.append(group)
+
+
+def job_in_state(store: Store, state: str) -> str:
+    """A job left queued, running (live lease), graded or failed."""
+    job_id = submit(store)
+    if state == "queued":
+        return job_id
+    claim = store.claim(job_id, 30, 3)
+    assert claim is not None
+    if state == "graded":
+        assert store.finish(claim, {"score": 1.0, "tests": []})
+    elif state == "failed":
+        assert store.fail(claim, "gave up")
+    return job_id
+
+
+@pytest.mark.parametrize(
+    ("state", "reaped"),
+    [("queued", False), ("running", False), ("graded", True), ("failed", True)],
+)
+def test_janitor_removes_containers_of_finished_jobs_only(
+    store: Store, state: str, reaped: bool
+) -> None:
+    job_id = job_in_state(store, state)
+    engine = FakeContainers({job_id, "not-a-job-of-this-store"})
+    assert janitor.reap(store, engine) == ([job_id] if reaped else [])
+    assert engine.removed == ([job_id] if reaped else [])
+    assert "not-a-job-of-this-store" in engine.present
+
+
+def test_janitor_reaps_a_job_failed_at_claim_after_too_many_attempts(store: Store) -> None:
+    job_id = submit(store)
+    for _ in range(3):  # three attempts, each worker killed: the lease lapses
+        assert store.claim(job_id, 0.01, 3) is not None
+        time.sleep(0.02)
+    assert store.claim(job_id, 0.01, 3) is None
+    assert store.job(job_id).status == "failed"  # type: ignore[union-attr]
+    engine = FakeContainers({job_id})
+    assert janitor.reap(store, engine) == [job_id]
+    assert engine.present == set()

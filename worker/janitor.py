@@ -1,0 +1,35 @@
+"""Removing sandbox containers that no attempt will ever clean up.
+
+A worker killed mid-grade leaves its container behind. The job's next attempt
+removes it first (``DockerSandbox.remove_group``), but a job with no next attempt
+(failed after too many attempts, or graded by another attempt meanwhile) would
+keep it forever. The sweep calls ``reap`` to remove the containers of every job
+that is finished in the store; a job still queued or running keeps its own.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from worker.store import SubmissionStore
+
+FINISHED = ("graded", "failed")
+
+
+class Containers(Protocol):
+    """What the janitor needs of a sandbox engine (DockerSandbox has both)."""
+
+    def groups(self) -> set[str]: ...
+    def remove_group(self, group: str) -> None: ...
+
+
+def reap(store: SubmissionStore, containers: Containers) -> list[str]:
+    """Remove the containers of finished jobs; returns their job ids. Groups that
+    are not jobs of this store (another deployment on the same engine) are left."""
+    reaped = []
+    for group in sorted(containers.groups()):
+        job = store.job(group)
+        if job is not None and job.status in FINISHED:
+            containers.remove_group(group)
+            reaped.append(group)
+    return reaped
