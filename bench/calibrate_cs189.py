@@ -14,7 +14,6 @@ Run: ``python bench/calibrate_cs189.py`` from the repository root.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -24,6 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.threshold import proposed_threshold  # noqa: E402
 from reference.cs189_hw2 import hw2, load_mnist_3v9  # noqa: E402
 
 DATA = ROOT / "testcases" / "cs189_hw2" / "data"
@@ -74,11 +74,6 @@ def train_variant(
     return Ws, bs
 
 
-def proposed_threshold(reference_min: float, margin: float = MARGIN) -> float:
-    """``reference_min - margin`` rounded down to a multiple of 0.005."""
-    return math.floor(round((reference_min - margin) / 0.005, 6)) * 0.005
-
-
 def main() -> None:
     """Run the calibration and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -108,7 +103,7 @@ def main() -> None:
         f"reference test accuracy: min {acc.min():.4f}  mean {acc.mean():.4f}  max {acc.max():.4f}"
     )
     print(f"wall time per training: min {min(times):.2f} s  max {max(times):.2f} s")
-    threshold = proposed_threshold(float(acc.min()))
+    threshold = proposed_threshold(float(acc.min()), MARGIN)
     print(f"proposed threshold: {threshold:.3f}")
 
     variants = {

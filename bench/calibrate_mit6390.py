@@ -16,7 +16,6 @@ Run: ``python bench/calibrate_mit6390.py`` from the repository root.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.threshold import proposed_threshold  # noqa: E402
 from reference.mit6390_nn import load_xor, nn  # noqa: E402
 
 ASSIGNMENT = ROOT / "testcases" / "mit6390_nn"
@@ -88,11 +88,6 @@ def train(build: Callable[[], nn.Sequential], seed: int, data: dict[str, np.ndar
         return nn.accuracy(net.forward(data["X_test"]), data["Y_test"])
 
 
-def proposed_threshold(reference_min: float, margin: float = MARGIN) -> float:
-    """``reference_min - margin`` rounded down to a multiple of 0.005."""
-    return math.floor(round((reference_min - margin) / 0.005, 6)) * 0.005
-
-
 def main() -> None:
     """Run the calibration and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -114,7 +109,7 @@ def main() -> None:
         f"reference test accuracy: min {acc.min():.4f}  mean {acc.mean():.4f}  max {acc.max():.4f}"
     )
     print(f"wall time per training: min {min(times):.2f} s  max {max(times):.2f} s")
-    threshold = proposed_threshold(float(acc.min()))
+    threshold = proposed_threshold(float(acc.min()), MARGIN)
     print(f"proposed threshold: {threshold:.3f}")
 
     variants: dict[str, Callable[[], nn.Sequential]] = {

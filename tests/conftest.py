@@ -21,6 +21,20 @@ STARTER_SOURCE = (CS189 / "starter" / "hw2.py").read_text()
 MIT6390 = REPO / "testcases" / "mit6390_nn"
 THU = REPO / "testcases" / "thu_dl_hw"
 CMU = REPO / "testcases" / "cmu10601_hw5"
+# The tests scored from a submission's answers.yaml (no code runs for them).
+MIT6390_ANSWER_TESTS = {
+    "Question 1.1: output a2 for x = 1",
+    "Question 1.4: w1 after one SGD step",
+    "Question 2.2.1: hidden activations for x = (3, 14)",
+    "Question 2.2.2: softmax outputs for x = (3, 14)",
+}
+CMU_ANSWER_TESTS = {
+    "Question 1.1(a): the value j of the convolution output",
+    "Question 1.1(b): output size of a 6x4 map, 2x2 filter, stride 2",
+    "Question 1.2(c): parameters of one shared 4x4 filter",
+    "Question 1.2(d): parameters without sharing, 22x22 image",
+    "Question 1.2(e): parameters without sharing, 40x40x3 image",
+}
 
 
 def missing(reason: str) -> None:

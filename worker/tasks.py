@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from functools import cache
 
@@ -40,6 +41,11 @@ def sandbox() -> DockerSandbox:
 def runner() -> JobRunner:
     graders = GraderCache(settings.assignments_dir, settings.cache_dir)
     return JobRunner(store(), graders.get, sandbox(), settings.lease_seconds, settings.max_attempts)
+
+
+# The sweep runs in the main worker process and opens a Docker connection there; a pool
+# process forked later (to replace one that died) must open its own, not share that socket.
+os.register_at_fork(after_in_child=lambda: (sandbox.cache_clear(), runner.cache_clear()))
 
 
 @app.task(name="grade_job")

@@ -11,7 +11,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import CMU, REPO, GradeFiles, assert_loses_exactly, by_name, check_golden
+from tests.conftest import (
+    CMU,
+    CMU_ANSWER_TESTS,
+    REPO,
+    GradeFiles,
+    assert_loses_exactly,
+    by_name,
+    check_golden,
+)
 
 pytestmark = pytest.mark.docker
 
@@ -20,13 +28,6 @@ REFERENCE = REPO / "reference" / "cmu10601_hw5"
 REFERENCE_SOURCE = (REFERENCE / "neuralnet.py").read_text()
 ANSWERS = (REFERENCE / "answers.yaml").read_bytes()
 MUTANTS = yaml.safe_load((CMU / "mutants.yaml").read_text())
-ANSWER_TESTS = {
-    "Question 1.1(a): the value j of the convolution output",
-    "Question 1.1(b): output size of a 6x4 map, 2x2 filter, stride 2",
-    "Question 1.2(c): parameters of one shared 4x4 filter",
-    "Question 1.2(d): parameters without sharing, 22x22 image",
-    "Question 1.2(e): parameters without sharing, 40x40x3 image",
-}
 PROGRAM_TESTS = {
     "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: metrics file",
     "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: label files",
@@ -63,7 +64,7 @@ def test_starter_scores_zero_with_not_implemented(grade_cmu: GradeFiles) -> None
     )
     assert results["score"] == 0
     for test in results["tests"]:
-        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        expected = "no answer given" if test["name"] in CMU_ANSWER_TESTS else "not implemented:"
         assert expected in test["output"], test
     check_golden(GOLDEN, "starter", results)
 
@@ -108,4 +109,6 @@ def test_failing_programs_get_a_precise_message(
     programs = [t for t in results["tests"] if t["name"] in PROGRAM_TESTS]
     assert all(t["score"] == 0 for t in programs)
     assert any(message in t["output"] for t in programs), [t["output"] for t in programs]
-    assert all(t["score"] == t["max_score"] for t in results["tests"] if t["name"] in ANSWER_TESTS)
+    assert all(
+        t["score"] == t["max_score"] for t in results["tests"] if t["name"] in CMU_ANSWER_TESTS
+    )

@@ -296,36 +296,32 @@ def scan_export(container: Any, hashes: set[str], chunks: list[bytes]) -> tuple[
     return files, hits
 
 
-@pytest.mark.parametrize("planted", [False, True], ids=["image", "image_with_planted_secret"])
-def test_sandbox_image_holds_no_secret(cs189: Any, docker_sandbox: Any, planted: bool) -> None:
+def test_sandbox_image_holds_no_secret(cs189: Any, docker_sandbox: Any) -> None:
     """Every file of the sandbox image's file system (a container's export), by content.
-    The planted case shows the scan finds a secret file and a hidden image where they are."""
+    Two secrets planted in the container's /opt show that the scan finds them where they
+    are; nothing else may be found."""
     secrets, hashes, chunks = secrets_of(cs189)
     container = docker_sandbox.client.containers.create(docker_sandbox.image, command=["true"])
     try:
-        if planted:
-            archive = io.BytesIO()
-            with tarfile.open(fileobj=archive, mode="w") as tar:
-                for name, data in [("leak.yaml", secrets[2].read_bytes()), ("x.bin", chunks[1])]:
-                    info = tarfile.TarInfo(name)
-                    info.size = len(data)
-                    tar.addfile(info, io.BytesIO(data))
-            container.put_archive("/opt", archive.getvalue())
+        archive = io.BytesIO()
+        with tarfile.open(fileobj=archive, mode="w") as tar:
+            for name, data in [("leak.yaml", secrets[2].read_bytes()), ("x.bin", chunks[1])]:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        container.put_archive("/opt", archive.getvalue())
         files, hits = scan_export(container, hashes, chunks)
     finally:
         container.remove(force=True)
     assert files > 1000
-    if planted:
-        assert hits == ["opt/leak.yaml: a secret file", "opt/x.bin: hidden test data"]
-    else:
-        assert hits == []
+    assert hits == ["opt/leak.yaml: a secret file", "opt/x.bin: hidden test data"]
 
 
 class ChunkReader:
     """A file object over an iterator of byte chunks (docker's export stream)."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:
-        self._chunks, self._buffer = iter(chunks), b""
+        self._chunks, self._buffer = iter(chunks), bytearray()
 
     def read(self, size: int = -1) -> bytes:
         while size < 0 or len(self._buffer) < size:
@@ -333,9 +329,8 @@ class ChunkReader:
             if chunk is None:
                 break
             self._buffer += chunk
-        if size < 0:
-            size = len(self._buffer)
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        data = bytes(self._buffer[:size] if size >= 0 else self._buffer)
+        del self._buffer[: len(data)]
         return data
 
 

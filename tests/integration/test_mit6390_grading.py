@@ -10,6 +10,7 @@ import yaml
 
 from tests.conftest import (
     MIT6390,
+    MIT6390_ANSWER_TESTS,
     REPO,
     GradeFiles,
     assert_loses_exactly,
@@ -25,12 +26,6 @@ REFERENCE = REPO / "reference" / "mit6390_nn"
 REFERENCE_SOURCE = (REFERENCE / "nn.py").read_text()
 ANSWERS = (REFERENCE / "answers.yaml").read_bytes()
 MUTANTS = yaml.safe_load((MIT6390 / "mutants.yaml").read_text())
-ANSWER_TESTS = {
-    "Question 1.1: output a2 for x = 1",
-    "Question 1.4: w1 after one SGD step",
-    "Question 2.2.1: hidden activations for x = (3, 14)",
-    "Question 2.2.2: softmax outputs for x = (3, 14)",
-}
 
 
 def test_reference_solution_scores_full_marks(grade_files: GradeFiles) -> None:
@@ -53,7 +48,7 @@ def test_starter_scores_zero_with_not_implemented(grade_files: GradeFiles) -> No
     )
     assert results["score"] == 0
     for test in results["tests"]:
-        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        expected = "no answer given" if test["name"] in MIT6390_ANSWER_TESTS else "not implemented:"
         assert expected in test["output"], test
     check_golden(GOLDEN, "starter", results)
 
@@ -70,7 +65,7 @@ def test_seed_quoted_code_scores_what_the_readme_says(grade_files: GradeFiles) -
         "ReLU.backward",
         "Sequential.backward on a 2-3-3-2 network",
         "Sequential.sgd_step on a 2-3-3-2 network",
-        *ANSWER_TESTS,
+        *MIT6390_ANSWER_TESTS,
     }
     assert results["score"] == pytest.approx(27.4)
     check_golden(GOLDEN, "seed_quoted", results)

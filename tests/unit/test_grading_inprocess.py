@@ -17,6 +17,7 @@ import yaml
 
 from grader.grading import Grader
 from sandbox.inprocess import InProcessSandbox
+from tests.conftest import CMU_ANSWER_TESTS, MIT6390_ANSWER_TESTS
 
 REPO = Path(__file__).resolve().parents[2]
 CS189 = REPO / "testcases" / "cs189_hw2"
@@ -138,19 +139,13 @@ def test_request_never_carries_hidden_data(cs189: Grader) -> None:
 # ---------------------------------------------------------------- MIT 6.390: scenarios on objects
 
 MIT = CASES["mit6390_nn"]
-ANSWER_TESTS = {
-    "Question 1.1: output a2 for x = 1",
-    "Question 1.4: w1 after one SGD step",
-    "Question 2.2.1: hidden activations for x = (3, 14)",
-    "Question 2.2.2: softmax outputs for x = (3, 14)",
-}
 # The seed's own ReLU.backward multiplies by ones unless the batch's activations are all
 # zero; everything else it shows is right, and it comes without an answers file.
 SEED_QUOTED_LOSES = {
     "ReLU.backward",
     "Sequential.backward on a 2-3-3-2 network",
     "Sequential.sgd_step on a 2-3-3-2 network",
-    *ANSWER_TESTS,
+    *MIT6390_ANSWER_TESTS,
 }
 
 
@@ -166,7 +161,7 @@ def test_mit6390_starter_scores_zero(mit: Grader) -> None:
     results = mit.grade(files, InProcessSandbox(module_from(source, "nn")), "unit")
     assert results["score"] == 0
     for test in results["tests"]:
-        expected = "no answer given" if test["name"] in ANSWER_TESTS else "not implemented:"
+        expected = "no answer given" if test["name"] in MIT6390_ANSWER_TESTS else "not implemented:"
         assert expected in test["output"], test
 
 
@@ -236,13 +231,6 @@ def test_thu_request_never_carries_hidden_labels(thu: Grader) -> None:
 # ---------------------------------------------------------------- CMU 10-601 HW5: a program
 
 CMU = CASES["cmu10601_hw5"]
-CMU_ANSWER_TESTS = {
-    "Question 1.1(a): the value j of the convolution output",
-    "Question 1.1(b): output size of a 6x4 map, 2x2 filter, stride 2",
-    "Question 1.2(c): parameters of one shared 4x4 filter",
-    "Question 1.2(d): parameters without sharing, 22x22 image",
-    "Question 1.2(e): parameters without sharing, 40x40x3 image",
-}
 
 
 @pytest.fixture(scope="module")
