@@ -23,8 +23,8 @@ from grader import codec, steps
 from grader.errors import SpecError
 from grader.fixtures import FixtureSet
 from grader.parsers import parse_values
-from grader.plan import outputs_of
-from grader.spec import Assignment, MatchCheck
+from grader.plan import outputs_of, step_plan
+from grader.spec import Assignment, TestSpec
 
 CACHE_FORMAT = 2  # 2: expected values round-trip through the codec
 
@@ -85,21 +85,11 @@ class ExpectedValues:
             return cls(_parsed(assignment, cached), digest)
         values: dict[str, dict[str, Any]] = {}
         for i, test in enumerate(assignment.tests):
-            wanted = {
-                key: ref
-                for key, ref in outputs_of(test).items()
-                if any(isinstance(c, MatchCheck) and c.match_key == key for c in test.checks)
-            }
+            wanted = _wanted(test)
             if not wanted:
                 continue
             try:
-                run = steps.run_steps(
-                    reference, [s.to_plan() for s in test.steps], fixtures, program_dir(reference)
-                )
-                values[test.name] = {
-                    key: steps.lookup(run.env, ref["ref"], ref["path"], fixtures)
-                    for key, ref in wanted.items()
-                }
+                values[test.name] = _reference_values(test, wanted, fixtures, reference)
             except Exception as exc:
                 raise SpecError(
                     f"the reference fails on this test: {exc}", f"tests[{i}] ({test.name!r})"
@@ -109,6 +99,23 @@ class ExpectedValues:
         tree, blobs = codec.encode(values, prefix="e")
         _write_cache(cache_dir, assignment.id, digest, tree, blobs)
         return cls(_parsed(assignment, codec.decode(tree, blobs, 1 << 31)), digest)
+
+
+def _wanted(test: TestSpec) -> dict[str, dict[str, Any]]:
+    """The outputs whose expected value a check needs, keyed as in the plan."""
+    needed = {c.expected_key for c in test.checks}
+    return {key: ref for key, ref in outputs_of(test).items() if key in needed}
+
+
+def _reference_values(
+    test: TestSpec, wanted: dict[str, dict[str, Any]], fixtures: FixtureSet, reference: ModuleType
+) -> dict[str, Any]:
+    """The test's steps run with the reference: the values of the ``wanted`` outputs."""
+    plan = [step_plan(s) for s in test.steps]
+    run = steps.run_steps(reference, plan, fixtures, program_dir(reference))
+    return {
+        key: steps.lookup(run.env, ref["ref"], ref["path"], fixtures) for key, ref in wanted.items()
+    }
 
 
 def program_dir(reference: ModuleType) -> Path | None:

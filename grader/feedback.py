@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from grader.scoring import TestResult
+from grader.verdict import TestResult
 
 
 def results_json(

@@ -16,16 +16,20 @@ from typing import Any
 
 from grader import feedback, report
 from grader.answers import Answers, read_answers
+from grader.context import Context
 from grader.errors import InfrastructureError, SpecError
 from grader.expected import ExpectedValues, load_reference, program_dir
+from grader.failure import failure_message
 from grader.fixtures import FixtureSet
 from grader.parsers import parse_values
 from grader.plan import build_plan, public_fixtures_used, test_id
 from grader.report import PhaseResult, RunReport
 from grader.sandbox import Sandbox, SandboxOutcome, SandboxRequest
-from grader.scoring import Context, TestResult, failure_message, score_test
+from grader.scoring import score_test
 from grader.spec import Assignment, TestSpec, load_assignment
 from grader.submission import validate
+from grader.verdict import TestResult
+from grader.wire import PhaseStatus
 
 
 @dataclass(frozen=True)
@@ -45,20 +49,8 @@ class Grader:
         for name in assignment.fixtures:
             fixtures(name)  # fail now, naming the fixture, not mid-grading
         reference = load_reference(assignment)
-        for check in (c for t in assignment.tests for c in t.checks):
-            if hasattr(check, "metric") and not callable(getattr(reference, check.metric, None)):
-                raise SpecError(
-                    f"metric {check.metric!r} is not a function of {assignment.reference.module}",
-                    f"test checks ({check.label or check.metric})",
-                )
-        folder = program_dir(reference)
-        for program in assignment.programs:
-            if folder is None or not (folder / program).is_file():
-                raise SpecError(
-                    f"run steps execute {program}, which is not in the reference's folder "
-                    f"({folder})",
-                    "reference.module",
-                )
+        _check_functions(assignment, reference)
+        _check_programs(assignment, reference)
         expected = ExpectedValues.compute(assignment, directory, fixtures, reference, cache_dir)
         return cls(assignment, Path(directory), fixtures, reference, expected)
 
@@ -116,22 +108,23 @@ class Grader:
 
     def _phase_of(self, run: RunReport, tid: str, outcome: SandboxOutcome) -> PhaseResult:
         if tid not in self._sandbox_tests:  # answers only: nothing ran, nothing to fail
-            return PhaseResult(status="ok")
-        if run.import_.status not in ("ok", "missing"):
+            return PhaseResult(status=PhaseStatus.OK)
+        if run.import_.status not in (PhaseStatus.OK, PhaseStatus.MISSING):
             module = self.assignment.submission.module
             reason = failure_message(run.import_, self.assignment, None)
             what = f"import {module}.py" if module else "compile " + run.import_.step
-            return PhaseResult(status="import_failed", message=f"could not {what}: {reason}")
+            message = f"could not {what}: {reason}"
+            return PhaseResult(status=PhaseStatus.IMPORT_FAILED, message=message)
         phase = run.tests.get(tid)
-        if phase is not None and phase.status != "missing":
+        if phase is not None and phase.status != PhaseStatus.MISSING:
             return phase
         if outcome.timed_out:
             total = self.assignment.limits.submission_timeout
             return PhaseResult(
-                status="not_run",
+                status=PhaseStatus.NOT_RUN,
                 message=f"not run: the submission's total time limit of {total:g} s ran out",
             )
-        return PhaseResult(status="missing")
+        return PhaseResult(status=PhaseStatus.MISSING)
 
     def _no_report(self, outcome: SandboxOutcome) -> RunReport:
         """The runner wrote nothing: the student's fault only when a limit killed it."""
@@ -142,9 +135,10 @@ class Grader:
                 if outcome.timed_out
                 else f"the sandbox ran out of memory ({limits.memory_mb} MiB)"
             )
-            gone = PhaseResult(status="not_run", message=f"no result: {why}")
+            gone = PhaseResult(status=PhaseStatus.NOT_RUN, message=f"no result: {why}")
             tests = {test_id(i): gone for i in range(len(self.assignment.tests))}
-            return RunReport(complete=False, import_=PhaseResult(status="ok"), tests=tests)
+            ok = PhaseResult(status=PhaseStatus.OK)
+            return RunReport(complete=False, import_=ok, tests=tests)
         raise InfrastructureError(
             f"the sandbox produced no report (exit code {outcome.exit_code}); "
             f"runner log: {outcome.log[-800:]}"
@@ -157,10 +151,32 @@ class Grader:
         return ""
 
 
+def _check_functions(assignment: Assignment, reference: ModuleType) -> None:
+    """Every reference function a check calls (a metric) exists; fail on load."""
+    for check in (c for t in assignment.tests for c in t.checks):
+        name = check.reference_function
+        if name is not None and not callable(getattr(reference, name, None)):
+            raise SpecError(
+                f"metric {name!r} is not a function of {assignment.reference.module}",
+                f"test checks ({check.label or name})",
+            )
+
+
+def _check_programs(assignment: Assignment, reference: ModuleType) -> None:
+    """Every program a run step executes is in the reference's folder."""
+    folder = program_dir(reference)
+    for program in assignment.programs:
+        if folder is None or not (folder / program).is_file():
+            raise SpecError(
+                f"run steps execute {program}, which is not in the reference's folder ({folder})",
+                "reference.module",
+            )
+
+
 def _parse_outputs(test: TestSpec, phase: PhaseResult) -> PhaseResult:
     """Program outputs come out of the sandbox as text; parse them (grader.parsers)."""
     declared = test.output_parsers()
-    if phase.status != "ok" or not declared:
+    if phase.status != PhaseStatus.OK or not declared:
         return phase
     values, errors = parse_values(declared, phase.values)
     return replace(phase, values=values, value_errors={**phase.value_errors, **errors})

@@ -2,7 +2,8 @@
 
 It names the module, the tests' steps and the values to write back. It holds no
 expected value, no check and no hidden fixture: the runner cannot learn what a
-right answer is, only what to compute.
+right answer is, only what to compute. The plan's format is versioned by
+grader.wire.PLAN_VERSION.
 """
 
 from __future__ import annotations
@@ -10,9 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from grader.fixtures import sandbox_file_name
-from grader.spec import Assignment, MetricCheck, TestSpec, check_ref, key_of, parse_ref, refs_in
-
-PLAN_VERSION = 1
+from grader.spec import Assignment, Step, TestSpec, key_of, parse_ref
+from grader.wire import PLAN_VERSION
 
 
 def test_id(index: int) -> str:
@@ -21,22 +21,31 @@ def test_id(index: int) -> str:
 
 def outputs_of(test: TestSpec) -> dict[str, dict[str, Any]]:
     """The step results that checks look at, keyed by spec.key_of."""
-    produced = {s.as_ for s in test.steps if s.as_}
-    refs: list[dict[str, Any]] = []
-    for check in test.checks:
-        ref = check_ref(check)
-        if ref is not None:
-            refs.append(parse_ref(ref))
-        if isinstance(check, MetricCheck):
-            refs.extend(a for a in check.args if "ref" in a and a["ref"] in produced)
-            refs.extend(
-                {"ref": name, "path": []}
-                for a in check.args
-                if "list" in a
-                for name in refs_in(a)
-                if name in produced
-            )
+    produced = test.saved_names()
+    refs = [ref for check in test.checks for ref in check.outputs(produced)]
     return {key_of(r): r for r in refs}
+
+
+def step_plan(step: Step) -> dict[str, Any]:
+    """One step as the step interpreter reads it (grader.steps)."""
+    if step.seed is not None:
+        return {"seed": step.seed}
+    if step.run is not None:
+        outputs = {
+            n: {"file": o.file, "max_bytes": o.max_kb * 1024} for n, o in step.outputs.items()
+        }
+        return {"run": step.run, "args": step.args, "outputs": outputs, "as": step.as_}
+    if step.copy_ is not None:
+        return {"copy": parse_ref(step.copy_), "as": step.as_}
+    if step.set is not None:
+        return {"set": step.set, "on": parse_ref(str(step.on)), "value": step.value}
+    kind = {"helper": step.helper} if step.helper else {"call": step.call}
+    out: dict[str, Any] = {**kind, "args": step.args, "kwargs": step.kwargs}
+    if step.on:
+        out["on"] = parse_ref(step.on)
+    if step.as_:
+        out["as"] = step.as_
+    return out
 
 
 def build_plan(assignment: Assignment) -> dict[str, Any]:
@@ -60,7 +69,7 @@ def build_plan(assignment: Assignment) -> dict[str, Any]:
                 "id": test_id(i),
                 "name": test.name,
                 "timeout": test.timeout or limits.test_timeout,
-                "steps": [step.to_plan() for step in test.steps],
+                "steps": [step_plan(step) for step in test.steps],
                 "outputs": outputs_of(test),
             }
             for i, test in enumerate(assignment.tests)

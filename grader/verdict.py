@@ -1,0 +1,29 @@
+"""What scoring concludes: one check's result, and one test's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    passed: bool
+    weight: float
+    message: str
+
+
+@dataclass(frozen=True)
+class TestResult:
+    __test__ = False  # not a pytest class
+
+    name: str
+    score: float
+    max_score: float
+    output: str
+    visibility: str
+    tags: tuple[str, ...]
+    duration: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.max_score
