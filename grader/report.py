@@ -1,6 +1,7 @@
 """The runner's report: what the sandbox wrote, read defensively.
 
-The runner writes ``report.json`` and ``.npy`` blobs (see docs/sandbox-contract.md).
+The runner writes ``report.json`` and ``.npy`` blobs (see docs/sandbox-contract.md;
+the formats are grader.wire's).
 Everything here came out of a container that ran untrusted code, so it is parsed
 as data with caps: JSON only, arrays through the codec (``allow_pickle=False``),
 unknown fields ignored, wrong types turned into a "malformed output" status.
@@ -9,22 +10,26 @@ unknown fields ignored, wrong types turned into a "malformed output" status.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from grader import codec
+from grader.wire import REPORT_FILE, PhaseStatus
 
-REPORT_FILE = "report.json"
+__all__ = ["REPORT_FILE", "PhaseResult", "RunReport", "parse"]
+
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 8000
+MAX_WARNINGS = 50
 
 
 @dataclass(frozen=True)
 class PhaseResult:
     """The outcome of the import phase or of one test, as the runner saw it."""
 
-    status: str  # ok | error | timeout | killed | exited | too_large | not_run | missing
+    status: PhaseStatus
     duration: float = 0.0
     error_type: str = ""
     message: str = ""
@@ -54,7 +59,7 @@ def parse(files: Mapping[str, bytes], max_array_bytes: int) -> RunReport | None:
         return None
     try:
         data = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: brackets nested too deeply
         return None
     if not isinstance(data, dict):
         return None
@@ -72,7 +77,7 @@ def parse(files: Mapping[str, bytes], max_array_bytes: int) -> RunReport | None:
 
 def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> PhaseResult:
     if not isinstance(entry, dict):
-        return PhaseResult(status="missing")
+        return PhaseResult(status=PhaseStatus.MISSING)
     values: dict[str, Any] = {}
     value_errors: dict[str, str] = {}
     raw_values = entry.get("values")
@@ -85,11 +90,11 @@ def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> Phas
     warnings_raw = entry.get("warnings")
     warnings = tuple(
         {"call": _text(w.get("call"), 100), "message": _text(w.get("message"), 300)}
-        for w in (warnings_raw if isinstance(warnings_raw, list) else [])[:50]
+        for w in (warnings_raw if isinstance(warnings_raw, list) else [])[:MAX_WARNINGS]
         if isinstance(w, dict)
     )
     return PhaseResult(
-        status=_text(entry.get("status"), 20) or "missing",
+        status=_status(entry.get("status")),
         duration=_number(entry.get("duration")),
         error_type=_text(entry.get("error_type"), 200),
         message=_text(entry.get("message"), 2000),
@@ -106,12 +111,29 @@ def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> Phas
     )
 
 
+def _status(value: Any) -> PhaseStatus:
+    """The entry's status; none is MISSING, and one no writer uses is UNKNOWN."""
+    if not isinstance(value, str) or not value:
+        return PhaseStatus.MISSING
+    try:
+        return PhaseStatus(value)
+    except ValueError:
+        return PhaseStatus.UNKNOWN
+
+
 def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    """A finite number, else 0 (JSON as Python reads it allows NaN and Infinity)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return 0.0
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def _int(value: Any) -> int | None:

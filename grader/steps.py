@@ -147,31 +147,38 @@ def run_steps(
         if "call" not in step and "helper" not in step:
             _run_plain_step(index, step, module, run, fixture)
             continue
-        call = step.get("call") or step["helper"]
-        try:
-            target = _callable(module, step, run.env, fixture)
-            owner = getattr(target, "__self__", None)
-            if "on" in step and owner is not None:  # name methods after their class
-                call = f"{type(owner).__name__}.{step['call']}"
-            args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
-            kwargs = {
-                k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()
-            }
-            # Underflow is not a fault: exp(-1000) rounding to 0 is what a stable sigmoid does.
-            with (
-                warnings.catch_warnings(record=True) as caught,
-                np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
-            ):
-                warnings.simplefilter("always")
-                result = target(*args, **kwargs)
-        except Exception as exc:
-            raise StepError(index, call, exc) from exc
-        for w in caught:
-            if issubclass(w.category, RuntimeWarning):
-                run.warnings.append({"call": call, "message": str(w.message)})
-        if "as" in step:
-            run.env[step["as"]] = result
+        _run_call_step(index, step, module, run, fixture)
     return run
+
+
+def _run_call_step(
+    index: int, step: Mapping[str, Any], module: Any, run: StepRun, fixture: Callable[[str], Any]
+) -> None:
+    """A call of a student function or method, or of a harness helper."""
+    call = step.get("call") or step["helper"]
+    try:
+        target = _callable(module, step, run.env, fixture)
+        owner = getattr(target, "__self__", None)
+        if "on" in step and owner is not None:  # name methods after their class
+            call = f"{type(owner).__name__}.{step['call']}"
+        args = [_resolve(a, module, run.env, fixture) for a in step.get("args", [])]
+        kwargs = {
+            k: _resolve(a, module, run.env, fixture) for k, a in step.get("kwargs", {}).items()
+        }
+        # Underflow is not a fault: exp(-1000) rounding to 0 is what a stable sigmoid does.
+        with (
+            warnings.catch_warnings(record=True) as caught,
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"),
+        ):
+            warnings.simplefilter("always")
+            result = target(*args, **kwargs)
+    except Exception as exc:
+        raise StepError(index, call, exc) from exc
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            run.warnings.append({"call": call, "message": str(w.message)})
+    if "as" in step:
+        run.env[step["as"]] = result
 
 
 class ProgramExit(Exception):

@@ -8,35 +8,104 @@ container's stdout, which only the runner can write to.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import json
 import math
 import re
 import shutil
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 from docker.types import LogConfig, Ulimit
 
 import grader
+import sandbox.container
+from grader import wire
 from grader.errors import InfrastructureError
 from grader.sandbox import SandboxOutcome, SandboxRequest
 from grader.spec import Limits
 
-RUNNER_FILES = {
-    "runner.py": Path(__file__).with_name("runner.py"),
-    "grader/codec.py": Path(grader.__file__).with_name("codec.py"),
-    "grader/steps.py": Path(grader.__file__).with_name("steps.py"),
+_CORE = Path(grader.__file__).parent
+_CONTAINER = Path(sandbox.container.__file__).parent
+# Exactly the files copied into the container, by their path under /grader/lib. The
+# runner is the entry point, /grader/lib/runner.py; its package sits beside the core's
+# modules so that both import as on the host.
+CONTAINER_FILES: dict[str, Path] = {
+    "runner.py": _CONTAINER / "runner.py",
+    "grader/__init__.py": _CORE / "__init__.py",
+    "grader/codec.py": _CORE / "codec.py",
+    "grader/steps.py": _CORE / "steps.py",
+    "grader/wire.py": _CORE / "wire.py",
+    "sandbox/__init__.py": _CONTAINER.parent / "__init__.py",
+    "sandbox/container/__init__.py": _CONTAINER / "__init__.py",
+    "sandbox/container/child.py": _CONTAINER / "child.py",
+    "sandbox/container/fixtures.py": _CONTAINER / "fixtures.py",
+    "sandbox/container/isolation.py": _CONTAINER / "isolation.py",
 }
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 START_MARGIN = 20.0  # seconds on top of the submission limit: container start, imports, report
 SANDBOX_UID = 1000
+
+
+def container_options(folder: Path, limits: Limits, group: str) -> dict[str, Any]:
+    """How a sandbox container is created: every limit of docs/sandbox-contract.md."""
+    threads = str(max(1, math.ceil(limits.cpus)))
+    file_size = limits.file_size_mb << 20
+    return {
+        "command": ["python3", "/grader/lib/runner.py"],
+        "user": f"{SANDBOX_UID}:{SANDBOX_UID}",
+        "working_dir": "/workspace",
+        "network_mode": "none",
+        "read_only": True,
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges"],
+        "pids_limit": limits.pids,
+        "mem_limit": f"{limits.memory_mb}m",
+        "memswap_limit": f"{limits.memory_mb}m",
+        "nano_cpus": int(limits.cpus * 1e9),
+        "ulimits": [
+            Ulimit(name="fsize", soft=file_size, hard=file_size),
+            Ulimit(name="core", soft=0, hard=0),
+            Ulimit(name="nofile", soft=256, hard=256),
+        ],
+        "tmpfs": {
+            "/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev",
+            "/workspace": f"size={limits.tmp_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},"
+            "mode=0700,nosuid,nodev",
+        },
+        "volumes": {
+            str(folder / "grader"): {"bind": "/grader", "mode": "ro"},
+            str(folder / "submission"): {"bind": "/submission", "mode": "ro"},
+        },
+        "environment": {
+            "OMP_NUM_THREADS": threads,
+            "OPENBLAS_NUM_THREADS": threads,
+            "MKL_NUM_THREADS": threads,
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "PYTHONHASHSEED": "0",
+            "HOME": "/workspace",
+        },
+        "log_config": LogConfig(
+            type="json-file",
+            config={"max-size": f"{wire.stream_limit_mb(limits.output_mb)}m", "max-file": "1"},
+        ),
+        "hostname": "sandbox",
+        "labels": {"mlgrader": "sandbox", "mlgrader.group": group},
+    }
+
+
+def ping_engine(timeout: float = 2) -> object:
+    """The Docker engine's answer to a ping (True); raises when it cannot be reached.
+    The API's health check uses it (api/wiring.py)."""
+    client = docker.from_env(timeout=timeout)
+    try:
+        return client.ping()
+    finally:
+        client.close()
 
 
 class DockerSandbox:
@@ -79,12 +148,9 @@ class DockerSandbox:
     # -------------------------------------------------------------- staging
 
     def _stage(self, folder: Path, request: SandboxRequest) -> None:
-        files: dict[str, bytes] = {
-            "grader/plan.json": json.dumps(request.plan).encode(),
-            "grader/lib/grader/__init__.py": b"",
-        }
-        files.update({f"grader/lib/{k}": v.read_bytes() for k, v in RUNNER_FILES.items()})
-        files.update({f"grader/fixtures/{k}": v for k, v in request.fixtures.items()})
+        files: dict[str, bytes] = {f"grader/{wire.PLAN_FILE}": json.dumps(request.plan).encode()}
+        files.update({f"grader/lib/{k}": v.read_bytes() for k, v in CONTAINER_FILES.items()})
+        files.update({f"grader/{wire.FIXTURES_DIR}/{k}": v for k, v in request.fixtures.items()})
         files.update({f"submission/{k}": v for k, v in request.submission.items()})
         for rel, data in files.items():
             path = folder / rel
@@ -98,52 +164,9 @@ class DockerSandbox:
     # -------------------------------------------------------------- running
 
     def _run_container(self, name: str, folder: Path, limits: Limits, group: str) -> SandboxOutcome:
-        threads = str(max(1, math.ceil(limits.cpus)))
         try:
             container = self.client.containers.create(
-                self.image,
-                command=["python3", "/grader/lib/runner.py"],
-                name=name,
-                user=f"{SANDBOX_UID}:{SANDBOX_UID}",
-                working_dir="/workspace",
-                network_mode="none",
-                read_only=True,
-                cap_drop=["ALL"],
-                security_opt=["no-new-privileges"],
-                pids_limit=limits.pids,
-                mem_limit=f"{limits.memory_mb}m",
-                memswap_limit=f"{limits.memory_mb}m",
-                nano_cpus=int(limits.cpus * 1e9),
-                ulimits=[
-                    Ulimit(
-                        name="fsize", soft=limits.file_size_mb << 20, hard=limits.file_size_mb << 20
-                    ),
-                    Ulimit(name="core", soft=0, hard=0),
-                    Ulimit(name="nofile", soft=256, hard=256),
-                ],
-                tmpfs={
-                    "/tmp": f"size={limits.tmp_mb}m,mode=1777,nosuid,nodev",
-                    "/workspace": f"size={limits.tmp_mb}m,uid={SANDBOX_UID},gid={SANDBOX_UID},"
-                    "mode=0700,nosuid,nodev",
-                },
-                volumes={
-                    str(folder / "grader"): {"bind": "/grader", "mode": "ro"},
-                    str(folder / "submission"): {"bind": "/submission", "mode": "ro"},
-                },
-                environment={
-                    "OMP_NUM_THREADS": threads,
-                    "OPENBLAS_NUM_THREADS": threads,
-                    "MKL_NUM_THREADS": threads,
-                    "PYTHONDONTWRITEBYTECODE": "1",
-                    "PYTHONHASHSEED": "0",
-                    "HOME": "/workspace",
-                },
-                log_config=LogConfig(
-                    type="json-file",
-                    config={"max-size": f"{2 * limits.output_mb + 16}m", "max-file": "1"},
-                ),
-                hostname="sandbox",
-                labels={"mlgrader": "sandbox", "mlgrader.group": group},
+                self.image, name=name, **container_options(folder, limits, group)
             )
         except docker.errors.ImageNotFound:
             raise InfrastructureError(
@@ -151,31 +174,34 @@ class DockerSandbox:
             ) from None
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"cannot create the sandbox container: {exc}") from None
-        started = time.monotonic()
-        timed_out = False
         try:
-            container.start()
-            try:
-                status = container.wait(timeout=limits.submission_timeout + START_MARGIN)
-                exit_code = status.get("StatusCode")
-            except Exception:  # the wait timed out (requests raises its own types)
-                timed_out = True
-                exit_code = None
-                with contextlib.suppress(docker.errors.DockerException):
-                    container.kill()
-            duration = time.monotonic() - started
-            container.reload()
-            oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
-            stdout = container.logs(stdout=True, stderr=False)
-            stderr = container.logs(stdout=False, stderr=True, tail=200)
+            return self._wait(container, limits)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"the sandbox container failed: {exc}") from None
-        files = parse_stream(stdout, max_bytes=(2 * limits.output_mb + 16) << 20)
+
+    def _wait(self, container: Container, limits: Limits) -> SandboxOutcome:
+        """Start the container, wait for it (killing it at the wall-clock limit), read
+        its report stream and the facts of the run."""
+        started = time.monotonic()
+        timed_out = False
+        container.start()
+        try:
+            exit_code = container.wait(timeout=limits.submission_timeout + START_MARGIN).get(
+                "StatusCode"
+            )
+        except Exception:  # the wait timed out (requests raises its own types)
+            timed_out, exit_code = True, None
+            with contextlib.suppress(docker.errors.DockerException):
+                container.kill()
+        duration = time.monotonic() - started
+        container.reload()
+        stdout = container.logs(stdout=True, stderr=False)
+        stderr = container.logs(stdout=False, stderr=True, tail=200)
         return SandboxOutcome(
-            files=files,
+            files=wire.parse_stream(stdout, max_bytes=wire.stream_limit_mb(limits.output_mb) << 20),
             exit_code=exit_code,
             timed_out=timed_out,
-            oom_killed=oom,
+            oom_killed=bool(container.attrs.get("State", {}).get("OOMKilled")),
             duration=duration,
             log=stderr.decode("utf-8", "replace")[-4000:],
         )
@@ -213,32 +239,3 @@ class DockerSandbox:
             return
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"cannot remove container {name}: {exc}") from None
-
-
-def parse_stream(stdout: bytes, max_bytes: int) -> Mapping[str, bytes]:
-    """Files from the runner's JSON-lines stream; an incomplete stream yields what parsed."""
-    files: dict[str, bytes] = {}
-    total = 0
-    for line in stdout[:max_bytes].splitlines():
-        try:
-            item: Any = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(item, dict) or "end" in item:
-            continue
-        name, data = item.get("file"), item.get("b64")
-        if (
-            not isinstance(name, str)
-            or not isinstance(data, str)
-            or not re.fullmatch(r"[\w.-]{1,120}", name)
-        ):
-            continue
-        try:
-            content = base64.b64decode(data, validate=True)
-        except (binascii.Error, ValueError):
-            continue
-        total += len(content)
-        if total > max_bytes:
-            break
-        files[name] = content
-    return files
