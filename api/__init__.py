@@ -1,5 +1,5 @@
 """The HTTP API of the grading service (FastAPI): ``python -m api`` serves it.
 
-It stores an upload (``worker.store.Store``) before it queues it, so a 202 means the
+It stores an upload (``store.SQLiteStore``) before it queues it, so a 202 means the
 submission is durable; see docs/api.md for the contract.
 """

@@ -7,8 +7,8 @@ import logging
 
 import uvicorn
 
-from api.app import default_app
-from worker.config import Settings
+from api.wiring import default_app
+from config import Settings
 
 
 def main() -> None:
@@ -16,7 +16,7 @@ def main() -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     settings = Settings.from_env()
-    uvicorn.run(default_app(), host=settings.api_host, port=settings.api_port, log_level="info")
+    uvicorn.run(default_app(), host=settings.api.host, port=settings.api.port, log_level="info")
 
 
 if __name__ == "__main__":

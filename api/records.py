@@ -9,25 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from api.schemas import (
-    Grading,
-    Reason,
-    RegradeProgress,
-    Status,
-    SubmissionRecord,
-    SubmissionSummary,
-)
+from api.schemas import Grading, RegradeProgress, Status, SubmissionRecord, SubmissionSummary
 from api.visibility import for_student
-from worker.store import Job, Submission
+from store import Job, JobStatus, Submission
 
-STATUSES: dict[str, Status] = {
-    "received": "queued",
-    "queued": "queued",
-    "running": "running",
-    "graded": "graded",
-    "failed": "failed",
+STATUSES: dict[JobStatus, Status] = {
+    JobStatus.RECEIVED: JobStatus.QUEUED,
+    JobStatus.QUEUED: JobStatus.QUEUED,
+    JobStatus.RUNNING: JobStatus.RUNNING,
+    JobStatus.GRADED: JobStatus.GRADED,
+    JobStatus.FAILED: JobStatus.FAILED,
 }
 
 
@@ -45,13 +38,13 @@ def score_of(job: Job | None) -> float | None:
 
 def shown_job(jobs: Sequence[Job]) -> Job | None:
     """The job whose results are shown: the latest graded one."""
-    return next((job for job in reversed(jobs) if job.status == "graded"), None)
+    return next((job for job in reversed(jobs) if job.status == JobStatus.GRADED), None)
 
 
 def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:
     latest = jobs[-1] if jobs else None
     shown = shown_job(jobs)
-    status = STATUSES[latest.status] if latest else "queued"
+    status = STATUSES[latest.status] if latest else JobStatus.QUEUED
     return SubmissionSummary(
         id=submission.id,
         assignment_id=submission.assignment_id,
@@ -61,7 +54,7 @@ def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:
         created_at=utc(submission.created_at),
         graded_at=utc_or_none(shown.finished_at) if shown else None,
         score=score_of(shown),
-        message=latest.message if latest and status == "failed" else None,
+        message=latest.message if latest and status == JobStatus.FAILED else None,
     )
 
 
@@ -83,7 +76,7 @@ def record(submission: Submission, jobs: Sequence[Job], instructor: bool) -> Sub
 def grading(job: Job) -> Grading:
     return Grading(
         job_id=job.id,
-        reason=cast(Reason, job.reason),
+        reason=job.reason,
         requested_by=job.requested_by,
         status=STATUSES[job.status],
         created_at=utc(job.created_at),
@@ -93,8 +86,8 @@ def grading(job: Job) -> Grading:
 
 
 def progress(regrade_id: str, assignment_id: str, jobs: Sequence[Job]) -> RegradeProgress:
-    graded = sum(1 for job in jobs if job.status == "graded")
-    failed = sum(1 for job in jobs if job.status == "failed")
+    graded = sum(1 for job in jobs if job.status == JobStatus.GRADED)
+    failed = sum(1 for job in jobs if job.status == JobStatus.FAILED)
     pending = len(jobs) - graded - failed
     return RegradeProgress(
         regrade_id=regrade_id,

@@ -25,7 +25,7 @@ from api.upload import FIELD, read_parts
 from grader.archive import unpack_upload
 from grader.spec import Submission as SubmissionSpec
 from grader.submission import validate
-from worker.store import Submission
+from store import Submission
 
 router = APIRouter(prefix="/api")
 Svc = Annotated[Services, Depends(services)]
@@ -69,7 +69,7 @@ UPLOAD_BODY = {
 )
 async def submit(assignment_id: str, request: Request, user: AnyUser, svc: Svc) -> Accepted:
     spec = svc.assignments.spec(assignment_id).submission
-    limits = svc.settings
+    limits = svc.settings.api
     parts = await read_parts(request, limits.max_upload_bytes, limits.max_upload_files)
     files = await run_in_threadpool(
         files_of, parts, spec, limits.max_upload_bytes, limits.max_upload_files

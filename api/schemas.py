@@ -7,8 +7,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-Status = Literal["queued", "running", "graded", "failed"]
-Reason = Literal["submit", "regrade"]
+from store import JobReason, JobStatus
+
+# A job's status as clients see it: a job received but not yet sent shows as queued.
+# Literals of the members keep the JSON and the OpenAPI schema those of plain strings.
+Status = Literal[JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.GRADED, JobStatus.FAILED]
+Reason = Literal[JobReason.SUBMIT, JobReason.REGRADE]
 
 
 class ErrorDetail(BaseModel):
@@ -22,7 +26,7 @@ class ErrorBody(BaseModel):
 
 class Accepted(BaseModel):
     id: str
-    status: Literal["queued"] = "queued"
+    status: Literal[JobStatus.QUEUED] = JobStatus.QUEUED
 
 
 class Grading(BaseModel):

@@ -12,8 +12,8 @@ from fastapi import Request
 from api.assignments import Assignments
 from api.auth import Authenticator
 from api.health import Probes
-from worker.config import Settings
-from worker.store import SubmissionStore
+from config import Settings
+from store import SubmissionStore
 
 log = logging.getLogger(__name__)
 Enqueue = Callable[[str], None]

@@ -28,10 +28,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from config import Settings  # noqa: E402
 from grader.grading import Grader  # noqa: E402
 from grader.submission import read_path  # noqa: E402
 from sandbox.docker_sandbox import DockerSandbox  # noqa: E402
-from worker.config import Settings  # noqa: E402
 
 BARE = """
 import json, sys, time
@@ -109,8 +109,8 @@ def main() -> None:
     grader = Grader.load(args.assignment, settings.cache_dir)
     load_time = time.perf_counter() - started
     files = read_path(args.submission, grader.assignment.submission)
-    sandbox = DockerSandbox(settings.sandbox_image, settings.work_dir)
-    tmp = Path(settings.work_dir) / f"bench-{uuid.uuid4().hex[:8]}"
+    sandbox = DockerSandbox(settings.worker.sandbox_image, settings.worker.work_dir)
+    tmp = Path(settings.worker.work_dir) / f"bench-{uuid.uuid4().hex[:8]}"
     tmp.mkdir(parents=True)
     (tmp / "sub").mkdir()
     for name, data in files.items():

@@ -22,7 +22,7 @@ RUN python3 -c "import tomllib; print('\n'.join(tomllib.load(open('/tmp/pyprojec
  && pip install --no-index --find-links /wheels -r /tmp/requirements.txt
 
 # Stage 2: the base, the installed packages, and the project at /app (editable, so the
-# repository layout that worker/config.py's defaults expect, testcases/ and reference/,
+# repository layout that config/settings.py's defaults expect, testcases/ and reference/,
 # is /app).
 FROM mlgrader-base:bookworm AS app
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -6,7 +6,7 @@
 # names a live process of the expected program is left alone; the others are started.
 # `make down` (scripts/down.sh) stops them. See docs/service.md.
 #
-# Environment (the rest is read by the services themselves: worker/config.py):
+# Environment (the rest is read by the services themselves: config/settings.py):
 #   GRADER_RUN_DIR             (.run)   pid files, logs, Redis's data
 #   GRADER_REDIS_PORT          (6379)   Redis listens on 127.0.0.1:PORT; GRADER_REDIS_URL
 #                                       is set to redis://127.0.0.1:PORT/0 to match

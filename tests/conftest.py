@@ -48,8 +48,8 @@ def docker_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
     import docker
     import docker.errors
 
+    from config import Settings
     from sandbox.docker_sandbox import DockerSandbox
-    from worker.config import Settings
 
     settings = Settings.from_env()
     try:
@@ -58,11 +58,11 @@ def docker_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Any:
     except docker.errors.DockerException as exc:
         missing(f"no Docker engine: {exc}")
     try:
-        client.images.get(settings.sandbox_image)
+        client.images.get(settings.worker.sandbox_image)
     except docker.errors.ImageNotFound:
-        missing(f"sandbox image {settings.sandbox_image} not built (make setup)")
+        missing(f"sandbox image {settings.worker.sandbox_image} not built (make setup)")
     work = Path(os.environ.get("GRADER_WORK_DIR", "/var/tmp/mlgrader/test-runs"))
-    return DockerSandbox(settings.sandbox_image, work, client=client)
+    return DockerSandbox(settings.worker.sandbox_image, work, client=client)
 
 
 GradeFiles = Callable[[dict[str, bytes]], dict[str, Any]]

@@ -9,14 +9,14 @@ Reliability settings, and why:
 - Time limits above the longest sandbox run, a visibility timeout above both.
 - Redelivery is never the only safety net: the store is the source of truth, and
   the sweep (worker/tasks.py) re-sends jobs whose message was lost or whose worker
-  died; ``Store.claim`` makes every duplicate harmless.
+  died; ``SubmissionStore.claim`` makes every duplicate harmless.
 """
 
 from __future__ import annotations
 
 from celery import Celery
 
-from worker.config import Settings
+from config import Settings
 
 SOFT_TIME_LIMIT = 900  # seconds; above the largest submission_timeout we ship (120 s) + margin
 HARD_TIME_LIMIT = 960

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from worker.store import SubmissionStore
-
-FINISHED = ("graded", "failed")
+from store import SubmissionStore
 
 
 class Containers(Protocol):
@@ -29,7 +27,7 @@ def reap(store: SubmissionStore, containers: Containers) -> list[str]:
     reaped = []
     for group in sorted(containers.groups()):
         job = store.job(group)
-        if job is not None and job.status in FINISHED:
+        if job is not None and job.status.finished:
             containers.remove_group(group)
             reaped.append(group)
     return reaped

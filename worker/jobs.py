@@ -10,22 +10,32 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from grader.errors import InfrastructureError, SpecError, SubmissionError
 from grader.feedback import not_gradable
 from grader.grading import Grader
 from grader.sandbox import Sandbox
-from worker.store import Claim, SubmissionStore
+from store import Claim, JobStatus, SubmissionStore
 
 log = logging.getLogger(__name__)
+
+
+class OutcomeKind(StrEnum):
+    """What one delivery of a job came to: the job's final state, or nothing decided."""
+
+    GRADED = JobStatus.GRADED  # the verdict is written
+    FAILED = JobStatus.FAILED  # the job failed: a broken spec, or the attempts ran out
+    SKIPPED = "skipped"  # not claimable, or the claim was superseded: nothing written
+    RELEASED = "released"  # an infrastructure error: the job is queued again
 
 
 @dataclass(frozen=True)
 class Outcome:
     """What happened to a job delivery, for logs and for the task's retry decision."""
 
-    kind: str  # graded | failed | skipped | released
+    kind: OutcomeKind
     detail: str = ""
 
 
@@ -91,7 +101,7 @@ class JobRunner:
     def run(self, job_id: str) -> Outcome:
         claim = self.store.claim(job_id, self.lease_seconds, self.max_attempts)
         if claim is None:  # finished, failed after too many attempts, or held by a live lease
-            return Outcome("skipped", "not claimable")
+            return Outcome(OutcomeKind.SKIPPED, "not claimable")
         job = claim.job
         with Heartbeat(self.store, claim, self.lease_seconds):
             try:
@@ -104,18 +114,18 @@ class JobRunner:
                 results = grader.grade(files, self.sandbox, run_id, group=job.id)
             except SpecError as exc:
                 self.store.fail(claim, f"the assignment is misconfigured (instructor): {exc}")
-                return Outcome("failed", str(exc))
+                return Outcome(OutcomeKind.FAILED, str(exc))
             except SubmissionError as exc:
                 results = not_gradable(str(exc))
             except InfrastructureError as exc:
                 if job.attempts >= self.max_attempts:
                     self.store.fail(claim, _infrastructure_message(self.max_attempts, exc))
-                    return Outcome("failed", str(exc))
+                    return Outcome(OutcomeKind.FAILED, str(exc))
                 self.store.release(claim, f"infrastructure error, will retry: {exc}")
-                return Outcome("released", str(exc))
+                return Outcome(OutcomeKind.RELEASED, str(exc))
         if not self.store.finish(claim, results):
-            return Outcome("skipped", "claim was superseded; verdict not written")
-        return Outcome("graded", f"score {results['score']}")
+            return Outcome(OutcomeKind.SKIPPED, "claim was superseded; verdict not written")
+        return Outcome(OutcomeKind.GRADED, f"score {results['score']}")
 
 
 def _infrastructure_message(max_attempts: int, exc: Exception) -> str:

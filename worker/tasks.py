@@ -1,7 +1,7 @@
 """Celery tasks: thin shells that pass job ids to worker.jobs.
 
 - ``grade_job(job_id)``: grade one job (claim, sandbox, verdict).
-- ``sweep()``: re-send jobs the queue may have lost (see Store.due_for_enqueue). It
+- ``sweep()``: re-send jobs the queue may have lost (see SQLiteStore.due_for_enqueue). It
   runs in every worker, every GRADER_SWEEP_SECONDS and once at start-up, so a job
   whose worker was killed is graded soon after any worker runs again. It also
   removes the sandbox containers of finished jobs that a killed worker left
@@ -18,29 +18,30 @@ from functools import cache
 from celery.signals import worker_ready
 
 from sandbox.docker_sandbox import DockerSandbox
+from store import SQLiteStore
 from worker import janitor
 from worker.app import app, settings
-from worker.jobs import GraderCache, JobRunner
-from worker.store import Store
+from worker.jobs import GraderCache, JobRunner, OutcomeKind
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = (5, 20, 60)  # seconds before a released job is sent again
 
 
 @cache
-def store() -> Store:
-    return Store(settings.data_dir)
+def store() -> SQLiteStore:
+    return SQLiteStore(settings.data_dir)
 
 
 @cache
 def sandbox() -> DockerSandbox:
-    return DockerSandbox(settings.sandbox_image, settings.work_dir)
+    return DockerSandbox(settings.worker.sandbox_image, settings.worker.work_dir)
 
 
 @cache
 def runner() -> JobRunner:
     graders = GraderCache(settings.assignments_dir, settings.cache_dir)
-    return JobRunner(store(), graders.get, sandbox(), settings.lease_seconds, settings.max_attempts)
+    worker = settings.worker
+    return JobRunner(store(), graders.get, sandbox(), worker.lease_seconds, worker.max_attempts)
 
 
 # The sweep runs in the main worker process and opens a Docker connection there; a pool
@@ -52,7 +53,7 @@ os.register_at_fork(after_in_child=lambda: (sandbox.cache_clear(), runner.cache_
 def grade_job(job_id: str) -> str:
     outcome = runner().run(job_id)
     log.info("job %s: %s %s", job_id, outcome.kind, outcome.detail)
-    if outcome.kind == "released":
+    if outcome.kind == OutcomeKind.RELEASED:
         job = store().job(job_id)
         attempt = job.attempts if job else 1
         delay = RETRY_BACKOFF[min(attempt, len(RETRY_BACKOFF)) - 1]
@@ -69,7 +70,7 @@ def enqueue(job_id: str) -> None:
 
 @app.task(name="sweep")
 def sweep() -> int:
-    ids = store().due_for_enqueue(settings.queued_grace)
+    ids = store().due_for_enqueue(settings.worker.queued_grace)
     for job_id in ids:
         grade_job.delay(job_id)
     if ids:
@@ -88,7 +89,7 @@ def _start_sweeping(**_: object) -> None:
                 sweep()
             except Exception:  # Redis or the store briefly down: try again next round
                 log.exception("sweep failed")
-            stop.wait(settings.sweep_seconds)
+            stop.wait(settings.worker.sweep_seconds)
 
     stop = threading.Event()
     threading.Thread(target=loop, name="grader-sweep", daemon=True).start()

@@ -14,9 +14,9 @@ from pathlib import Path
 import docker
 import pytest
 
+from store import SQLiteStore
 from tests.conftest import REFERENCE_SOURCE
 from tests.integration.service_stack import Stack
-from worker.store import Store
 
 pytestmark = pytest.mark.docker
 
@@ -43,8 +43,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory, docker_sandbox: object) -> I
 
 
 @pytest.fixture
-def store(stack: Stack) -> Store:
-    return Store(Path(stack.env["GRADER_DATA_DIR"]))
+def store(stack: Stack) -> SQLiteStore:
+    return SQLiteStore(Path(stack.env["GRADER_DATA_DIR"]))
 
 
 def ensure_worker(stack: Stack) -> None:
@@ -68,14 +68,14 @@ def no_container_left(job_id: str, timeout: float = 30) -> None:
     assert left == [], f"containers of job {job_id} left behind"
 
 
-def graded_once(store: Store, submission_id: str, attempts: int = 1) -> None:
+def graded_once(store: SQLiteStore, submission_id: str, attempts: int = 1) -> None:
     jobs = store.jobs_of(submission_id)
     assert len(jobs) == 1, jobs
     assert jobs[0].status == "graded" and jobs[0].results is not None
     assert jobs[0].attempts == attempts
 
 
-def test_reference_and_buggy_submissions_over_http(stack: Stack, store: Store) -> None:
+def test_reference_and_buggy_submissions_over_http(stack: Stack, store: SQLiteStore) -> None:
     started = time.monotonic()
     good = stack.upload("tok-alice", REFERENCE_SOURCE)
     record = stack.wait_status("tok-alice", good, {"graded", "failed"})
@@ -90,7 +90,7 @@ def test_reference_and_buggy_submissions_over_http(stack: Stack, store: Store) -
     graded_once(store, bad)
 
 
-def test_fifty_concurrent_uploads_are_each_graded_once(stack: Stack, store: Store) -> None:
+def test_fifty_concurrent_uploads_are_each_graded_once(stack: Stack, store: SQLiteStore) -> None:
     ensure_worker(stack)
     tokens = [f"tok-s{i % 5}" for i in range(50)]
     started = time.monotonic()
@@ -115,7 +115,9 @@ def test_fifty_concurrent_uploads_are_each_graded_once(stack: Stack, store: Stor
             assert status == (200 if token == "tok-s0" else 404)
 
 
-def test_worker_killed_mid_grade_is_graded_once_after_restart(stack: Stack, store: Store) -> None:
+def test_worker_killed_mid_grade_is_graded_once_after_restart(
+    stack: Stack, store: SQLiteStore
+) -> None:
     ensure_worker(stack)
     submission_id = stack.upload("tok-bob", SLOW)
     stack.wait_status("tok-bob", submission_id, {"running"})
@@ -131,7 +133,9 @@ def test_worker_killed_mid_grade_is_graded_once_after_restart(stack: Stack, stor
     no_container_left(store.jobs_of(submission_id)[0].id)
 
 
-def test_redis_killed_with_submissions_queued_loses_nothing(stack: Stack, store: Store) -> None:
+def test_redis_killed_with_submissions_queued_loses_nothing(
+    stack: Stack, store: SQLiteStore
+) -> None:
     if stack.worker is not None and stack.worker.alive():
         stack.worker.stop()  # nothing consumes: the jobs wait in Redis
     ids = [stack.upload("tok-alice", REFERENCE_SOURCE) for _ in range(5)]
@@ -161,7 +165,7 @@ def test_api_restart_keeps_records_and_results(stack: Stack) -> None:
 
 
 def test_a_job_that_keeps_crashing_the_worker_fails_after_three_attempts(
-    stack: Stack, store: Store
+    stack: Stack, store: SQLiteStore
 ) -> None:
     ensure_worker(stack)
     submission_id = stack.upload("tok-bob", SLOW)

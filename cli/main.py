@@ -25,25 +25,25 @@ from pathlib import Path
 
 import httpx
 
+from cli.client import GraderClient, ServiceError
+from cli.progress import Polling, follow_regrade, follow_submission
+from config import Settings
 from grader.errors import InfrastructureError, SpecError, SubmissionError
 from grader.feedback import summary_text
 from grader.grading import Grader
 from grader.submission import read_path
 from sandbox.docker_sandbox import DockerSandbox
-from worker.client import ApiError, GraderClient
-from worker.config import Settings
-from worker.progress import follow_regrade, follow_submission
+from store.records import JobStatus
 
 
-def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
+def build_parser(settings: Settings) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description="Grade ML homework in a sandbox.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade one submission (a file or a folder)")
     grade.add_argument("assignment", type=Path, help="assignment folder holding assignment.yaml")
     grade.add_argument("submission", type=Path, help="the student's file or folder")
     grade.add_argument("-o", "--output", type=Path, help="write results.json here")
-    api = f"http://{settings.api_host}:{settings.api_port}"
+    api = f"http://{settings.api.host}:{settings.api.port}"
     submit = commands.add_parser("submit", help="submit files to the grading service and wait")
     regrade = commands.add_parser("regrade", help="regrade an assignment (instructors)")
     for command in (submit, regrade):
@@ -53,16 +53,25 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most")
         command.add_argument("assignment", help="assignment id, e.g. cs189_hw2")
     submit.add_argument("files", type=Path, nargs="+", help="the files, or one .zip")
-    args = parser.parse_args(argv)
+    submit.set_defaults(remote=submit_remotely)
+    regrade.set_defaults(remote=regrade_remotely)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    args = build_parser(settings).parse_args(argv)
     if args.command == "grade":
         return grade_locally(args, settings)
+    return call_service(args)
+
+
+def call_service(args: argparse.Namespace) -> int:
+    """Run ``args.remote`` against the service; its refusals and failures become exit codes."""
     client = GraderClient.connect(args.api, args.token)
     try:
-        if args.command == "submit":
-            return submit_remotely(client, args)
-        return regrade_remotely(client, args)
-    except ApiError as exc:
+        return int(args.remote(client, args))
+    except ServiceError as exc:
         if exc.status < 500:
             print(f"grader: error: {' '.join(exc.message.split())}", file=sys.stderr)
             return 2
@@ -82,7 +91,7 @@ def grade_locally(args: argparse.Namespace, settings: Settings) -> int:
     try:
         grader = Grader.load(args.assignment, settings.cache_dir)
         files = read_path(args.submission, grader.assignment.submission)
-        sandbox = DockerSandbox(settings.sandbox_image, settings.work_dir)
+        sandbox = DockerSandbox(settings.worker.sandbox_image, settings.worker.work_dir)
         results = grader.grade(files, sandbox, run_id=f"cli-{uuid.uuid4().hex[:12]}")
     except (SpecError, SubmissionError) as exc:
         print(f"grader: error: {exc}", file=sys.stderr)
@@ -108,8 +117,9 @@ def submit_remotely(client: GraderClient, args: argparse.Namespace) -> int:
         print(f"grader: error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 2
     accepted = client.submit(args.assignment, files)
-    record = follow_submission(client, accepted["id"], sys.stderr, args.interval, args.timeout)
-    if record["status"] == "failed":
+    polling = Polling(args.interval, args.timeout)
+    record = follow_submission(client, accepted["id"], sys.stderr, polling)
+    if record["status"] == JobStatus.FAILED:
         print(f"grader: grading failed: {record['message']}", file=sys.stderr)
         return 1
     print(summary_text(record["results"]))
@@ -123,9 +133,8 @@ def regrade_remotely(client: GraderClient, args: argparse.Namespace) -> int:
         f"regrade {started['regrade_id']}: {count} latest submission{'s' * (count != 1)}",
         file=sys.stderr,
     )
-    progress = follow_regrade(
-        client, started["regrade_id"], sys.stderr, args.interval, args.timeout
-    )
+    polling = Polling(args.interval, args.timeout)
+    progress = follow_regrade(client, started["regrade_id"], sys.stderr, polling)
     if progress["failed"]:
         print(f"grader: {progress['failed']} gradings failed", file=sys.stderr)
         return 1

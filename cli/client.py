@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 
-class ApiError(Exception):
-    """The API refused the request: ``status`` 4xx or 5xx, with its error code."""
+class ServiceError(Exception):
+    """The service refused the request: ``status`` 4xx or 5xx, with its error code."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -64,10 +64,11 @@ class GraderClient:
         return response.json()
 
 
-def error_of(response: httpx.Response) -> ApiError:
+def error_of(response: httpx.Response) -> ServiceError:
     try:
         error = response.json()["error"]
-        return ApiError(response.status_code, str(error["code"]), str(error["message"]))
+        return ServiceError(response.status_code, str(error["code"]), str(error["message"]))
     except (ValueError, KeyError, TypeError):
         text = " ".join(response.text.split())[:200] or response.reason_phrase
-        return ApiError(response.status_code, "http_error", f"HTTP {response.status_code}: {text}")
+        status = response.status_code
+        return ServiceError(status, "http_error", f"HTTP {status}: {text}")

@@ -1,20 +1,11 @@
-"""The durable store: submissions, their files, and grading jobs with their results.
+"""The embedded store: SQLite in WAL mode (``synchronous=FULL``) plus a folder of
+submitted files; it needs no server.
 
-SQLite in WAL mode (``synchronous=FULL``) plus a folder of submitted files; it needs
-no server. Redis only carries job ids: every fact lives here, so a lost message
-is re-sent by the sweep and a duplicate one is refused by ``claim``.
-
-A job is one request to grade one submission (the upload, or a regrade). Its life:
-
-    received ──enqueue──> queued ──claim──> running ──finish──> graded
-                             ^                 │ ├──fail─────> failed
-                             │                 │ └─(attempts exhausted at claim)─> failed
-                             └──release/sweep──┘   (an infrastructure error, or a lease
-                                                    that ran out because the worker died)
-
-``claim`` hands out a fresh token and a lease; only the holder of the current
-token can write the verdict, and it can write it once. So each job is graded
-exactly once in the end, however often its message is delivered.
+Redis only carries job ids: every fact lives here, so a lost message is re-sent by
+the sweep and a duplicate one is refused by ``claim``. ``claim`` hands out a fresh
+token and a lease; only the holder of the current token can write the verdict, and
+it can write it once. So each job is graded exactly once in the end, however often
+its message is delivered. (A job's states: store/records.py.)
 """
 
 from __future__ import annotations
@@ -23,137 +14,27 @@ import json
 import os
 import shutil
 import sqlite3
-import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import astuple, dataclass
+from dataclasses import astuple
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS submissions (
-    id TEXT PRIMARY KEY,
-    assignment_id TEXT NOT NULL,
-    student TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS submissions_by_assignment
-    ON submissions (assignment_id, student, created_at);
-CREATE TABLE IF NOT EXISTS regrades (
-    id TEXT PRIMARY KEY,
-    assignment_id TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    id TEXT PRIMARY KEY,
-    submission_id TEXT NOT NULL REFERENCES submissions (id),
-    reason TEXT NOT NULL,
-    requested_by TEXT NOT NULL,
-    regrade_id TEXT REFERENCES regrades (id),
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    queued_at REAL,
-    started_at REAL,
-    finished_at REAL,
-    claim_token TEXT,
-    lease_until REAL,
-    message TEXT,
-    results TEXT
-);
-CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submission_id, created_at);
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
-"""
+from store.clock import SYSTEM_CLOCK, Clock
+from store.records import Claim, Job, JobReason, JobStatus, Submission
+from store.schema import JOB_COLUMNS, SCHEMA
 
-JOB_COLUMNS = (
-    "id, submission_id, reason, requested_by, regrade_id, status, attempts, created_at, "
-    "queued_at, started_at, finished_at, claim_token, lease_until, message, results"
-)
+RECEIVED, QUEUED, RUNNING = JobStatus.RECEIVED, JobStatus.QUEUED, JobStatus.RUNNING
+GRADED, FAILED = JobStatus.GRADED, JobStatus.FAILED
 
 
-@dataclass(frozen=True)
-class Job:
-    id: str
-    submission_id: str
-    reason: str  # submit | regrade
-    requested_by: str
-    regrade_id: str | None
-    status: str  # received | queued | running | graded | failed
-    attempts: int
-    created_at: float
-    queued_at: float | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    claim_token: str | None = None
-    lease_until: float | None = None
-    message: str | None = None
-    results: dict[str, Any] | None = None
-
-    @classmethod
-    def from_row(cls, row: tuple[Any, ...]) -> Job:
-        values = list(row)
-        values[-1] = json.loads(values[-1]) if values[-1] else None
-        return cls(*values)
-
-
-@dataclass(frozen=True)
-class Submission:
-    id: str
-    assignment_id: str
-    student: str
-    created_at: float
-
-
-@dataclass(frozen=True)
-class Claim:
-    """The right to grade a job once: present the token to write the verdict."""
-
-    job: Job
-    token: str
-
-
-def now() -> float:
-    return time.time()
-
-
-@runtime_checkable
-class SubmissionStore(Protocol):
-    """What the API and the workers need from a store.
-
-    ``Store`` below implements it with SQLite and a local folder. A shared database
-    can implement it when workers run on several hosts: ``claim`` and the claimed
-    updates must be atomic (a transaction with a row lock), and the files must be
-    reachable from every host.
-    """
-
-    def add_submission(
-        self, assignment_id: str, student: str, files: Mapping[str, bytes]
-    ) -> tuple[Submission, Job]: ...
-    def mark_queued(self, job_id: str) -> None: ...
-    def create_regrade(self, assignment_id: str, requested_by: str) -> tuple[str, list[Job]]: ...
-    def claim(self, job_id: str, lease_seconds: float, max_attempts: int) -> Claim | None: ...
-    def renew(self, claim: Claim, lease_seconds: float) -> bool: ...
-    def finish(self, claim: Claim, results: dict[str, Any]) -> bool: ...
-    def fail(self, claim: Claim, message: str) -> bool: ...
-    def release(self, claim: Claim, message: str) -> bool: ...
-    def due_for_enqueue(self, queued_grace: float, received_grace: float = 5.0) -> list[str]: ...
-    def job(self, job_id: str) -> Job | None: ...
-    def jobs_of(self, submission_id: str) -> list[Job]: ...
-    def submission(self, submission_id: str) -> Submission | None: ...
-    def submissions(self, assignment_id: str) -> list[Submission]: ...
-    def latest_submissions(self, assignment_id: str) -> list[Submission]: ...
-    def files(self, submission_id: str) -> dict[str, bytes]: ...
-    def regrade_jobs(self, regrade_id: str) -> tuple[str, list[Job]] | None: ...
-    def ping(self) -> None: ...
-
-
-class Store:
+class SQLiteStore:
     """The embedded SubmissionStore: SQLite in WAL mode and a folder of files."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, clock: Clock = SYSTEM_CLOCK) -> None:
         self.data_dir = Path(data_dir)
+        self.clock = clock
         self.files_dir = self.data_dir / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "grader.sqlite3"
@@ -187,15 +68,15 @@ class Store:
         self, assignment_id: str, student: str, files: Mapping[str, bytes]
     ) -> tuple[Submission, Job]:
         """Store the files durably, then the records; the job starts as ``received``."""
-        submission = Submission(uuid.uuid4().hex, assignment_id, student, now())
+        submission = Submission(uuid.uuid4().hex, assignment_id, student, self.clock.now())
         self._write_files(submission.id, files)
-        job = self._new_job(submission.id, "submit", student, None, submission.created_at)
+        job = _new_job(submission.id, JobReason.SUBMIT, student, None, submission.created_at)
         with self._tx(immediate=True) as db:
             db.execute(
                 "INSERT INTO submissions VALUES (?, ?, ?, ?)",
                 (submission.id, assignment_id, student, submission.created_at),
             )
-            self._insert_job(db, job)
+            _insert_job(db, job)
         return submission, job
 
     def _write_files(self, submission_id: str, files: Mapping[str, bytes]) -> None:
@@ -212,33 +93,19 @@ class Store:
         os.rename(tmp, final)
         _fsync_dir(self.files_dir)
 
-    def _new_job(
-        self, submission_id: str, reason: str, by: str, regrade_id: str | None, at: float
-    ) -> Job:
-        return Job(uuid.uuid4().hex, submission_id, reason, by, regrade_id, "received", 0, at)
-
-    def _insert_job(self, db: sqlite3.Connection, job: Job) -> None:
-        """A new job: its phase timestamps, claim and results start empty."""
-        db.execute(
-            "INSERT INTO jobs (id, submission_id, reason, requested_by, regrade_id, status, "
-            "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            astuple(job)[:8],  # the fields above, in the dataclass's order
-        )
-
     def mark_queued(self, job_id: str) -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE jobs SET status = 'queued', queued_at = ? "
-                "WHERE id = ? AND status IN ('received', 'queued')",
-                (now(), job_id),
+                "UPDATE jobs SET status = ?, queued_at = ? WHERE id = ? AND status IN (?, ?)",
+                (QUEUED, self.clock.now(), job_id, RECEIVED, QUEUED),
             )
 
     def create_regrade(self, assignment_id: str, requested_by: str) -> tuple[str, list[Job]]:
         """A new job for the latest submission of every student; earlier results stay."""
         regrade_id = uuid.uuid4().hex
-        at = now()
+        at = self.clock.now()
         jobs = [
-            self._new_job(s.id, "regrade", requested_by, regrade_id, at)
+            _new_job(s.id, JobReason.REGRADE, requested_by, regrade_id, at)
             for s in self.latest_submissions(assignment_id)
         ]
         with self._tx(immediate=True) as db:
@@ -247,7 +114,7 @@ class Store:
                 (regrade_id, assignment_id, requested_by, at),
             )
             for job in jobs:
-                self._insert_job(db, job)
+                _insert_job(db, job)
         return regrade_id, jobs
 
     # ------------------------------------------------------------------ the job protocol
@@ -263,79 +130,78 @@ class Store:
             if row is None:
                 return None
             job = Job.from_row(row)
-            t = now()
-            if job.status in ("graded", "failed"):
+            t = self.clock.now()
+            if job.status.finished:
                 return None
-            if job.status == "running" and (job.lease_until or 0) > t:
+            if job.status == RUNNING and (job.lease_until or 0) > t:
                 return None
             attempts = job.attempts + 1
             if attempts > max_attempts:
                 db.execute(
-                    "UPDATE jobs SET status = 'failed', finished_at = ?, claim_token = NULL, "
+                    "UPDATE jobs SET status = ?, finished_at = ?, claim_token = NULL, "
                     "message = ? WHERE id = ?",
-                    (t, _gave_up(job, max_attempts), job_id),
+                    (FAILED, t, _gave_up(job, max_attempts), job_id),
                 )
                 return None
             token = uuid.uuid4().hex
             db.execute(
-                "UPDATE jobs SET status = 'running', attempts = ?, started_at = ?, "
+                "UPDATE jobs SET status = ?, attempts = ?, started_at = ?, "
                 "claim_token = ?, lease_until = ? WHERE id = ?",
-                (attempts, t, token, t + lease_seconds, job_id),
+                (RUNNING, attempts, t, token, t + lease_seconds, job_id),
             )
         return Claim(self.job(job_id), token)  # type: ignore[arg-type]
 
     def renew(self, claim: Claim, lease_seconds: float) -> bool:
-        return self._update_claimed(claim, "lease_until = ?", (now() + lease_seconds,))
+        return self._update_claimed(claim, "lease_until = ?", (self.clock.now() + lease_seconds,))
 
     def finish(self, claim: Claim, results: dict[str, Any]) -> bool:
         """Write the verdict; False (and nothing written) if the claim is no longer current."""
         return self._update_claimed(
             claim,
-            "status = 'graded', finished_at = ?, results = ?, message = NULL, lease_until = NULL",
-            (now(), json.dumps(results)),
+            "status = ?, finished_at = ?, results = ?, message = NULL, lease_until = NULL",
+            (GRADED, self.clock.now(), json.dumps(results)),
         )
 
     def fail(self, claim: Claim, message: str) -> bool:
         return self._update_claimed(
             claim,
-            "status = 'failed', finished_at = ?, message = ?, lease_until = NULL",
-            (now(), message),
+            "status = ?, finished_at = ?, message = ?, lease_until = NULL",
+            (FAILED, self.clock.now(), message),
         )
 
     def release(self, claim: Claim, message: str) -> bool:
         """Give the job back (an infrastructure error): it is queued again."""
         return self._update_claimed(
             claim,
-            "status = 'queued', queued_at = ?, message = ?, claim_token = NULL, lease_until = NULL",
-            (now(), message),
+            "status = ?, queued_at = ?, message = ?, claim_token = NULL, lease_until = NULL",
+            (QUEUED, self.clock.now(), message),
         )
 
     def _update_claimed(self, claim: Claim, assignments: str, values: tuple[Any, ...]) -> bool:
         with self._tx(immediate=True) as db:
             cursor = db.execute(
-                f"UPDATE jobs SET {assignments} "
-                "WHERE id = ? AND status = 'running' AND claim_token = ?",
-                (*values, claim.job.id, claim.token),
+                f"UPDATE jobs SET {assignments} WHERE id = ? AND status = ? AND claim_token = ?",
+                (*values, claim.job.id, RUNNING, claim.token),
             )
             return cursor.rowcount == 1
 
     def due_for_enqueue(self, queued_grace: float, received_grace: float = 5.0) -> list[str]:
         """Jobs whose message may be lost: never sent, queued too long, or holding an expired
         lease. Their queued time is reset, so one sweep sends each once."""
-        t = now()
+        t = self.clock.now()
         with self._tx(immediate=True) as db:
             rows = db.execute(
                 "SELECT id FROM jobs WHERE "
-                "(status = 'received' AND created_at < ?) OR "
-                "(status = 'queued' AND queued_at < ?) OR "
-                "(status = 'running' AND lease_until < ?)",
-                (t - received_grace, t - queued_grace, t),
+                "(status = ? AND created_at < ?) OR "
+                "(status = ? AND queued_at < ?) OR "
+                "(status = ? AND lease_until < ?)",
+                (RECEIVED, t - received_grace, QUEUED, t - queued_grace, RUNNING, t),
             ).fetchall()
             ids = [r[0] for r in rows]
             db.executemany(  # an expired lease releases the job: its old token is void
-                "UPDATE jobs SET queued_at = ?, status = 'queued', claim_token = NULL, "
+                "UPDATE jobs SET queued_at = ?, status = ?, claim_token = NULL, "
                 "lease_until = NULL WHERE id = ?",
-                [(t, i) for i in ids],
+                [(t, QUEUED, i) for i in ids],
             )
         return ids
 
@@ -405,6 +271,21 @@ class Store:
 
     def remove_files(self, submission_id: str) -> None:  # for operators; never automatic
         shutil.rmtree(self.files_dir / submission_id, ignore_errors=True)
+
+
+def _new_job(
+    submission_id: str, reason: JobReason, by: str, regrade_id: str | None, at: float
+) -> Job:
+    return Job(uuid.uuid4().hex, submission_id, reason, by, regrade_id, RECEIVED, 0, at)
+
+
+def _insert_job(db: sqlite3.Connection, job: Job) -> None:
+    """A new job: its phase timestamps, claim and results start empty."""
+    db.execute(
+        "INSERT INTO jobs (id, submission_id, reason, requested_by, regrade_id, status, "
+        "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        astuple(job)[:8],  # the fields above, in the dataclass's order
+    )
 
 
 def _gave_up(job: Job, max_attempts: int) -> str:

@@ -1,0 +1,38 @@
+"""The composition root of the API: the real service's app, from the environment.
+
+The only API module that imports the worker and the sandbox: the queue
+(``worker.tasks.enqueue``) and the real probes of Redis and the Docker engine, from
+the adapters that own those services. Every other API module imports only the
+core, the store, the configuration and the web framework, so that the app can be
+built and tested with a store in a temporary folder and fakes for the rest.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from fastapi import FastAPI
+
+from api.app import create_app
+from api.health import Probes
+from config import Settings
+from sandbox.docker_sandbox import ping_engine
+from store import SQLiteStore, SubmissionStore
+from worker import queue
+
+
+def default_probes(settings: Settings, store: SubmissionStore) -> Probes:
+    return Probes(
+        redis=lambda: queue.ping(settings.redis_url),
+        store=store.ping,
+        docker=ping_engine,
+    )
+
+
+@cache
+def default_app() -> FastAPI:
+    from worker.tasks import enqueue  # Celery and its broker settings: the real service only
+
+    settings = Settings.from_env()
+    store = SQLiteStore(settings.data_dir)
+    return create_app(settings, store, enqueue, default_probes(settings, store))
