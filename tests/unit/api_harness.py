@@ -1,7 +1,8 @@
-"""The API app on a real Store in a temporary folder, with a recording fake queue.
+"""The API app on a real SQLiteStore in a temporary folder, with a recording fake queue.
 
-Used by test_api.py and test_client.py: request handling only; the service with
-real Redis, Celery and Docker is tested in tests/integration/test_service.py.
+Used by test_upload.py, test_routes.py, test_auth.py and (through cli_harness.py) the cli
+tests: request handling only; the service with real Redis, Celery and Docker is tested in
+tests/integration/test_service.py.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.health import Probes
-from worker.config import Settings
-from worker.store import Store
+from config import Settings
+from store import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "cs189_hw2"
@@ -57,6 +58,15 @@ def headers(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def assert_error(response: httpx2.Response, status: int, code: str, text: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["code"] == code
+    assert text in body["error"]["message"]
+
+
 def zip_of(*entries: tuple[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -69,7 +79,7 @@ def zip_of(*entries: tuple[str, bytes]) -> bytes:
 class Harness:
     root: Path
     settings: Settings
-    store: Store
+    store: SQLiteStore
     app: FastAPI
     client: TestClient
     sent: list[str] = field(default_factory=list)
@@ -114,7 +124,8 @@ class Harness:
         assert self.sent == []
 
 
-def make_harness(root: Path, **settings: Any) -> Harness:
+def make_harness(root: Path, **api: Any) -> Harness:
+    """``api``: API settings to change (say ``tokens_file=None``)."""
     assignments = root / "assignments"
     assignments.mkdir()
     (assignments / ASSIGNMENT).symlink_to(REPO / "testcases" / ASSIGNMENT)
@@ -122,15 +133,19 @@ def make_harness(root: Path, **settings: Any) -> Harness:
     (assignments / "broken" / "assignment.yaml").write_text("version: 1\nid: [unclosed\n")
     tokens = root / "tokens.yaml"
     tokens.write_text(yaml.safe_dump(TOKENS))
-    defaults = {
-        "assignments_dir": assignments,
-        "data_dir": root / "data",
+    base = Settings.from_env()
+    api_defaults = {
         "tokens_file": tokens,
         "max_upload_bytes": MAX_UPLOAD,
         "max_upload_files": MAX_FILES,
     }
-    config = dataclasses.replace(Settings.from_env(), **{**defaults, **settings})
-    store = Store(config.data_dir)
+    config = dataclasses.replace(
+        base,
+        assignments_dir=assignments,
+        data_dir=root / "data",
+        api=dataclasses.replace(base.api, **{**api_defaults, **api}),
+    )
+    store = SQLiteStore(config.data_dir)
     health = {"redis": True, "store": True, "docker": True}
     probes = Probes(
         redis=lambda: health["redis"],

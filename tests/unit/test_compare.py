@@ -1,3 +1,6 @@
+"""Comparing a submission's values with the expected ones (grader/compare.py): arrays,
+sequences, scalars and mappings, never showing an expected value."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -47,3 +50,25 @@ def test_relative_tolerance_scales_with_magnitude() -> None:
     big = np.array([1e6])
     assert compare(big * (1 + 1e-9), big, rtol=1e-7, atol=0).ok
     assert not compare(big * (1 + 1e-6), big, rtol=1e-7, atol=0).ok
+
+
+@pytest.mark.parametrize(
+    ("got", "ok", "message"),
+    [
+        ({"a": 1.0, "b": 2.0}, True, "all 2 entries match"),
+        (
+            {"a": 1.0, "b": 2.1},
+            False,
+            "'b': differs beyond rtol=1e-06, atol=0: abs error 1.000e-01",
+        ),
+        ({"a": 1.0}, False, "missing 'b'"),
+        ({"a": 1.0, "b": 2.0, "c": 3.0}, False, "unexpected 'c'"),
+        ([1.0, 2.0], False, "expected a mapping of 2 entries, got a list of length 2"),
+    ],
+)
+def test_mappings_compare_key_by_key(got: object, ok: bool, message: str) -> None:
+    result = compare(got, {"a": 1.0, "b": 2.0}, rtol=1e-6, atol=0)
+    assert result.ok is ok
+    assert message in result.message
+    if not ok:
+        assert "2.0" not in result.message  # no expected value shown

@@ -1,19 +1,22 @@
-"""The step interpreter's scenarios on objects, and written answers."""
+"""The step interpreter (grader/steps.py): scenarios on objects, written answers, and run
+steps (a command-line program of the submission, run on tiny programs in tmp folders)."""
 
 from __future__ import annotations
 
+import textwrap
 import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from grader import steps
+from grader import steps, wire
 from grader.answers import read_answers
 from grader.errors import SpecError
 from grader.grading import Grader
 from grader.spec import AnswersFile, TestSpec, load_assignment
 from sandbox.inprocess import InProcessSandbox
+from tests.unit.tiny_program import PROGRAM
 
 
 class Linear:
@@ -229,3 +232,56 @@ def test_malformed_torch_steps(step: dict, message: str) -> None:
         TestSpec.model_validate(
             {"name": "t", "points": 1, "steps": [step], "checks": [{"no_warnings": True}]}
         )
+
+
+def test_helpers_and_probes_are_the_names_the_wire_allows() -> None:
+    """The spec validates names against grader.wire; the interpreter implements them."""
+    assert set(steps.HELPERS) == set(wire.HELPER_NAMES)
+    assert set(steps.PROBES) == set(wire.PROBE_NAMES)
+
+
+# ---------------------------------------------------------------- run steps
+
+
+def run_program(tmp_path: Path, source: str, n: int = 2) -> dict:
+    (tmp_path / "prog.py").write_text(textwrap.dedent(source))
+    data = tmp_path / "data.csv"
+    data.write_text("1,0\n2,1\n3,1\n")
+    step = {
+        "run": "prog.py",
+        "args": [{"ref": "src", "path": []}, {"output": "doubled"}, {"value": n}],
+        "outputs": {"doubled": {"file": "doubled.txt", "max_bytes": 64}, "never": {"file": "x"}},
+        "as": "r",
+    }
+    run = steps.run_steps(None, [step], {"src": str(data)}.__getitem__, tmp_path)
+    return run.env["r"]
+
+
+def test_a_run_step_passes_arguments_and_collects_files(tmp_path: Path) -> None:
+    result = run_program(tmp_path, PROGRAM)
+    assert result == {"doubled": "2\n4\n", "never": None}
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        (
+            "import sys\nsys.exit(3)\n",
+            "step 1 (prog.py): ProgramExit: prog.py exited with status 3",
+        ),
+        ("raise IndexError('list index out of range')\n", "IndexError: list index out of range"),
+        (
+            "import sys\nwith open(sys.argv[2], 'w') as f:\n    f.write('x' * 100)\n",
+            "doubled.txt is larger than",
+        ),
+    ],
+)
+def test_a_failing_program_names_itself(tmp_path: Path, source: str, message: str) -> None:
+    with pytest.raises(steps.StepError) as info:
+        run_program(tmp_path, source)
+    assert message in str(info.value)
+
+
+def test_sys_exit_zero_is_a_normal_end(tmp_path: Path) -> None:
+    result = run_program(tmp_path, PROGRAM + "    sys.exit(0)\n")
+    assert result["doubled"] == "2\n4\n"

@@ -1,4 +1,6 @@
-"""The grading core end to end with the in-process fake sandbox (no Docker).
+"""The grading core (grader/grading.py) end to end with the in-process fake sandbox
+(no Docker): the four assignments, their references and mutants, and a tiny command-line
+program graded by the files it writes.
 
 Fast checks of spec -> plan -> report -> scoring -> feedback; the same verdicts
 are checked in real containers by tests/integration.
@@ -7,6 +9,7 @@ are checked in real containers by tests/integration.
 from __future__ import annotations
 
 import json
+import sys
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +18,11 @@ from typing import Any
 import pytest
 import yaml
 
+from grader.errors import SpecError
 from grader.grading import Grader
 from sandbox.inprocess import InProcessSandbox
 from tests.conftest import CMU_ANSWER_TESTS, MIT6390_ANSWER_TESTS
+from tests.unit.tiny_program import PROGRAM, SPEC
 
 REPO = Path(__file__).resolve().parents[2]
 CS189 = REPO / "testcases" / "cs189_hw2"
@@ -282,3 +287,54 @@ def test_cmu_request_never_carries_hidden_labels(cmu: Grader) -> None:
     plan_text = str(request.plan)
     for secret in ("test_labels.npy", "error_rate", "0.25", "17328"):
         assert secret not in plan_text
+
+
+# ---------------------------------------------------------------- a program graded by its outputs
+
+
+@pytest.fixture
+def program_assignment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    package = tmp_path / "lib" / "refprog"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "prog.py").write_text(PROGRAM)
+    monkeypatch.syspath_prepend(str(tmp_path / "lib"))
+    for name in ("refprog", "refprog.prog"):  # each test has its own package
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    folder = tmp_path / "assignment"
+    folder.mkdir()
+    (folder / "data.csv").write_text("1,0\n2,1\n3,1\n")
+    (folder / "assignment.yaml").write_text(SPEC)
+    return folder
+
+
+def test_a_program_is_graded_against_the_reference_program(program_assignment: Path) -> None:
+    grader = Grader.load(program_assignment)
+    assert grader.plan["module"] is None and grader.plan["programs"] == ["prog.py"]
+    assert grader.plan["files"] == {"data": "data.csv"}
+    assert grader.fixture_files == {"files/data.csv": b"1,0\n2,1\n3,1\n"}
+    right = grader.grade({"prog.py": PROGRAM.encode()}, InProcessSandbox(), "r1")
+    assert right["score"] == 2
+    assert right["tests"][0]["tags"] == ["prog.py"]
+    wrong = grader.grade(
+        {"prog.py": PROGRAM.replace("r * 2", "r * 2 + (r == 3)").encode()},
+        InProcessSandbox(),
+        "r2",
+    )
+    assert wrong["score"] == 0
+    assert "1 of 3 values differ" in wrong["tests"][0]["output"]
+    silent = grader.grade({"prog.py": b"import sys\nprint('usage')\n"}, InProcessSandbox(), "r3")
+    assert "the program did not write doubled.txt" in silent["tests"][0]["output"]
+    assert silent["score"] == 0
+    assert json.dumps(wrong)  # JSON-serialisable results
+
+
+def test_a_reference_without_the_program_is_a_spec_error(
+    program_assignment: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "lib" / "refprog" / "prog.py").rename(tmp_path / "lib" / "refprog" / "p2.py")
+    (tmp_path / "lib" / "refprog" / "__init__.py").write_text("")
+    spec = (program_assignment / "assignment.yaml").read_text()
+    (program_assignment / "assignment.yaml").write_text(spec.replace("refprog.prog", "refprog"))
+    with pytest.raises(SpecError, match=r"run steps execute prog\.py, which is not in"):
+        Grader.load(program_assignment)

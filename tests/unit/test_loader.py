@@ -1,4 +1,5 @@
-"""Malformed assignment specs fail with a message naming the file, line and field."""
+"""Loading assignment specs (grader/spec/loader.py): a malformed spec, run steps
+included, fails with a message naming the file, line and field."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 
 from grader.errors import SpecError
 from grader.spec import load_assignment
+from tests.unit.tiny_program import SPEC
 
 VALID = """\
 version: 1
@@ -128,3 +130,34 @@ def test_two_tests_with_one_name(tmp_path: Path) -> None:
     test = VALID[VALID.index("  - name: sigmoid") :]
     with pytest.raises(SpecError, match="two tests are named 'sigmoid'"):
         load_assignment(write(tmp_path, VALID + test))
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("{output: doubled}", "doubled.txt", "outputs.doubled: pass its path to the program"),
+        (
+            "[$data, {output: doubled}, 3]",
+            "[$data, {output: other}, 3]",
+            "args: {output: other} is not one of the step's outputs",
+        ),
+        ("run: prog.py", "run: other.py", "'other.py' is not one of the required submission"),
+        ("{match: $r.doubled}", "{match: $r.tripled}", "'r.tripled' is not an output"),
+        ("parse: lines", "parse: csv", "unknown parser 'csv'; the parsers are"),
+        ("        as: r\n", "", "a run step with outputs needs as"),
+        ("- run: prog.py", "- call: f\n        run: prog.py", "a step has exactly one of"),
+        (
+            "      - run: prog.py",
+            "      - {call: f}\n      - run: prog.py",
+            "steps[0]: calls student code, but `submission.module`",
+        ),
+        ("visibility: public}", "visibility: hidden}", "passes hidden fixture $data"),
+    ],
+)
+def test_malformed_run_steps(tmp_path: Path, old: str, new: str, message: str) -> None:
+    assert old in SPEC
+    (tmp_path / "assignment.yaml").write_text(SPEC.replace(old, new, 1))
+    with pytest.raises(SpecError) as info:
+        load_assignment(tmp_path)
+    assert message in str(info.value)
+    assert "assignment.yaml:" in str(info.value)
