@@ -1,15 +1,42 @@
 """The exception tree. Whose fault a failure is decides what happens next.
 
-    GraderError
-    ├── SpecError            the instructor's: assignment YAML, fixtures, reference.
-    │                        Nothing can be graded until the spec is fixed.
-    ├── SubmissionError      the student's: a missing file, a bad zip, an upload too large.
-    │                        The submission is "not gradable", with the reason shown to them.
-    └── InfrastructureError  ours: Docker unreachable, image missing, the runner itself broke.
-                             The job is retried; the student is never blamed for it.
+    GraderError                     grader/errors.py
+    ├── SpecError                   the instructor's: assignment YAML, fixtures, reference.
+    │                               Nothing is graded until the spec is fixed; a job fails
+    │                               naming the instructor (worker/jobs.py), the API answers 503
+    │                               (api/assignments.py), `grader` exits 2 (cli/main.py).
+    ├── SubmissionError             the student's: a missing file, a bad zip, an upload too
+    │                               large. "Not gradable", with the reason shown to them
+    │                               (worker/jobs.py); a 413/422 error body (api/errors.py).
+    └── InfrastructureError         ours: Docker unreachable, image missing, the runner itself
+                                    broke. The job is retried (worker/jobs.py); the student is
+                                    never blamed for it.
 
 What the student's code does inside the sandbox (raising, hanging, crashing, eating
-memory) is none of these: it is an ordinary graded outcome, reported per test.
+memory) is none of these: it is an ordinary graded outcome, reported per test. These
+exceptions carry it, and never leave the place named:
+
+    StepError       grader/steps.py    a step raised: the sandbox's child process turns it
+                                       into an "error" report entry naming the step
+                                       (sandbox/container/child.py).
+    ProgramExit     grader/steps.py    a program ended with a non-zero status: raised inside
+                                       a run step, so it arrives as a StepError.
+    CodecError      grader/codec.py    a returned value the codec cannot read (ValueError):
+                                       grader/report.py keeps it as that value's error, shown
+                                       in the check that reads it.
+    ParseError      grader/parsers.py  a program's output file without the declared format
+                                       (ValueError): likewise, a value error of that output.
+
+At the edges, errors of a protocol rather than of grading:
+
+    ApiError        api/errors.py      an HTTP refusal: becomes the JSON error body with its
+                                       status; SubmissionError is turned into one there too.
+    TokenFileError  api/auth.py        the operator's tokens file cannot be used: the API
+                                       refuses to start, naming the file and the entry.
+    ServiceError    cli/client.py      the service refused a request of the `grader` command:
+                                       exit 2 for a 4xx, 3 for a 5xx (cli/main.py).
+
+tests/unit/test_errors.py checks that every exception class of the project is drawn here.
 """
 
 from __future__ import annotations
