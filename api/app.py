@@ -1,9 +1,9 @@
 """The FastAPI application.
 
 ``create_app(settings, store, enqueue, probes)`` builds it from its parts (tests pass
-a store in a temporary folder, a fake ``enqueue`` and their own probes). ``app``, for
-uvicorn (``uvicorn api.app:app``), is the real service's app, built on first access
-by api/wiring.py; ``python -m api`` serves it.
+a store in a temporary folder, a fake ``enqueue`` and their own probes). The real
+service's app is built by api/wiring.py (``uvicorn api.wiring:app``); ``python -m api``
+serves it.
 """
 
 from __future__ import annotations
@@ -47,10 +47,3 @@ def create_app(
     app.include_router(router)
     return app
 
-
-def __getattr__(name: str) -> FastAPI:
-    if name == "app":
-        from api.wiring import default_app  # the composition root imports this module
-
-        return default_app()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -36,3 +36,10 @@ def default_app() -> FastAPI:
     settings = Settings.from_env()
     store = SQLiteStore(settings.data_dir)
     return create_app(settings, store, enqueue, default_probes(settings, store))
+
+
+def __getattr__(name: str) -> FastAPI:
+    """``app``, for ``uvicorn api.wiring:app``: the real service's app, built on first use."""
+    if name == "app":
+        return default_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
