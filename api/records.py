@@ -15,13 +15,10 @@ from api.schemas import Grading, RegradeProgress, Status, SubmissionRecord, Subm
 from api.visibility import for_student
 from store import Job, JobStatus, Submission
 
-STATUSES: dict[JobStatus, Status] = {
-    JobStatus.RECEIVED: JobStatus.QUEUED,
-    JobStatus.QUEUED: JobStatus.QUEUED,
-    JobStatus.RUNNING: JobStatus.RUNNING,
-    JobStatus.GRADED: JobStatus.GRADED,
-    JobStatus.FAILED: JobStatus.FAILED,
-}
+
+def shown_status(status: JobStatus) -> Status:
+    """A job's status as clients see it: one received but not yet sent is queued."""
+    return JobStatus.QUEUED if status == JobStatus.RECEIVED else status
 
 
 def utc(timestamp: float) -> datetime:
@@ -44,7 +41,7 @@ def shown_job(jobs: Sequence[Job]) -> Job | None:
 def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:
     latest = jobs[-1] if jobs else None
     shown = shown_job(jobs)
-    status = STATUSES[latest.status] if latest else JobStatus.QUEUED
+    status = shown_status(latest.status) if latest else JobStatus.QUEUED
     return SubmissionSummary(
         id=submission.id,
         assignment_id=submission.assignment_id,
@@ -78,7 +75,7 @@ def grading(job: Job) -> Grading:
         job_id=job.id,
         reason=job.reason,
         requested_by=job.requested_by,
-        status=STATUSES[job.status],
+        status=shown_status(job.status),
         created_at=utc(job.created_at),
         finished_at=utc_or_none(job.finished_at),
         score=score_of(job),

@@ -15,14 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader import codec
+from grader import codec, wire
 from grader.wire import REPORT_FILE, PhaseStatus
 
 __all__ = ["REPORT_FILE", "PhaseResult", "RunReport", "parse"]
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 8000
-MAX_WARNINGS = 50
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> Phas
     warnings_raw = entry.get("warnings")
     warnings = tuple(
         {"call": _text(w.get("call"), 100), "message": _text(w.get("message"), 300)}
-        for w in (warnings_raw if isinstance(warnings_raw, list) else [])[:MAX_WARNINGS]
+        for w in (warnings_raw if isinstance(warnings_raw, list) else [])[: wire.MAX_WARNINGS]
         if isinstance(w, dict)
     )
     return PhaseResult(

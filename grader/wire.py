@@ -47,6 +47,7 @@ REPORT_FILE = "report.json"
 REPORT_VERSION = 1
 
 Entry = dict[str, Any]  # one report entry: the import check's or one test's
+MAX_WARNINGS = 50  # floating-point warnings an entry carries at most
 
 
 class PhaseStatus(StrEnum):

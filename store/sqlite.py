@@ -25,9 +25,6 @@ from store.clock import SYSTEM_CLOCK, Clock
 from store.records import Claim, Job, JobReason, JobStatus, Submission
 from store.schema import JOB_COLUMNS, SCHEMA
 
-RECEIVED, QUEUED, RUNNING = JobStatus.RECEIVED, JobStatus.QUEUED, JobStatus.RUNNING
-GRADED, FAILED = JobStatus.GRADED, JobStatus.FAILED
-
 
 class SQLiteStore:
     """The embedded SubmissionStore: SQLite in WAL mode and a folder of files."""
@@ -97,7 +94,7 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute(
                 "UPDATE jobs SET status = ?, queued_at = ? WHERE id = ? AND status IN (?, ?)",
-                (QUEUED, self.clock.now(), job_id, RECEIVED, QUEUED),
+                (JobStatus.QUEUED, self.clock.now(), job_id, JobStatus.RECEIVED, JobStatus.QUEUED),
             )
 
     def create_regrade(self, assignment_id: str, requested_by: str) -> tuple[str, list[Job]]:
@@ -133,21 +130,21 @@ class SQLiteStore:
             t = self.clock.now()
             if job.status.finished:
                 return None
-            if job.status == RUNNING and (job.lease_until or 0) > t:
+            if job.status == JobStatus.RUNNING and (job.lease_until or 0) > t:
                 return None
             attempts = job.attempts + 1
             if attempts > max_attempts:
                 db.execute(
                     "UPDATE jobs SET status = ?, finished_at = ?, claim_token = NULL, "
                     "message = ? WHERE id = ?",
-                    (FAILED, t, _gave_up(job, max_attempts), job_id),
+                    (JobStatus.FAILED, t, _gave_up(job, max_attempts), job_id),
                 )
                 return None
             token = uuid.uuid4().hex
             db.execute(
                 "UPDATE jobs SET status = ?, attempts = ?, started_at = ?, "
                 "claim_token = ?, lease_until = ? WHERE id = ?",
-                (RUNNING, attempts, t, token, t + lease_seconds, job_id),
+                (JobStatus.RUNNING, attempts, t, token, t + lease_seconds, job_id),
             )
         return Claim(self.job(job_id), token)  # type: ignore[arg-type]
 
@@ -159,14 +156,14 @@ class SQLiteStore:
         return self._update_claimed(
             claim,
             "status = ?, finished_at = ?, results = ?, message = NULL, lease_until = NULL",
-            (GRADED, self.clock.now(), json.dumps(results)),
+            (JobStatus.GRADED, self.clock.now(), json.dumps(results)),
         )
 
     def fail(self, claim: Claim, message: str) -> bool:
         return self._update_claimed(
             claim,
             "status = ?, finished_at = ?, message = ?, lease_until = NULL",
-            (FAILED, self.clock.now(), message),
+            (JobStatus.FAILED, self.clock.now(), message),
         )
 
     def release(self, claim: Claim, message: str) -> bool:
@@ -174,14 +171,14 @@ class SQLiteStore:
         return self._update_claimed(
             claim,
             "status = ?, queued_at = ?, message = ?, claim_token = NULL, lease_until = NULL",
-            (QUEUED, self.clock.now(), message),
+            (JobStatus.QUEUED, self.clock.now(), message),
         )
 
     def _update_claimed(self, claim: Claim, assignments: str, values: tuple[Any, ...]) -> bool:
         with self._tx(immediate=True) as db:
             cursor = db.execute(
                 f"UPDATE jobs SET {assignments} WHERE id = ? AND status = ? AND claim_token = ?",
-                (*values, claim.job.id, RUNNING, claim.token),
+                (*values, claim.job.id, JobStatus.RUNNING, claim.token),
             )
             return cursor.rowcount == 1
 
@@ -195,13 +192,20 @@ class SQLiteStore:
                 "(status = ? AND created_at < ?) OR "
                 "(status = ? AND queued_at < ?) OR "
                 "(status = ? AND lease_until < ?)",
-                (RECEIVED, t - received_grace, QUEUED, t - queued_grace, RUNNING, t),
+                (
+                    JobStatus.RECEIVED,
+                    t - received_grace,
+                    JobStatus.QUEUED,
+                    t - queued_grace,
+                    JobStatus.RUNNING,
+                    t,
+                ),
             ).fetchall()
             ids = [r[0] for r in rows]
             db.executemany(  # an expired lease releases the job: its old token is void
                 "UPDATE jobs SET queued_at = ?, status = ?, claim_token = NULL, "
                 "lease_until = NULL WHERE id = ?",
-                [(t, QUEUED, i) for i in ids],
+                [(t, JobStatus.QUEUED, i) for i in ids],
             )
         return ids
 
@@ -276,7 +280,7 @@ class SQLiteStore:
 def _new_job(
     submission_id: str, reason: JobReason, by: str, regrade_id: str | None, at: float
 ) -> Job:
-    return Job(uuid.uuid4().hex, submission_id, reason, by, regrade_id, RECEIVED, 0, at)
+    return Job(uuid.uuid4().hex, submission_id, reason, by, regrade_id, JobStatus.RECEIVED, 0, at)
 
 
 def _insert_job(db: sqlite3.Connection, job: Job) -> None:

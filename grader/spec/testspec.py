@@ -29,7 +29,8 @@ class TestSpec(Model):
     def _refs_defined_in_order(self) -> TestSpec:
         if not self.steps and any(c.needs_steps for c in self.checks):
             raise ValueError("steps: a test needs steps, unless all its checks are answer checks")
-        produced = self._unique_saved_names()
+        self._no_name_saved_twice()
+        produced = self.saved_names()
         inputs = self.fixture_refs()  # a check may look at an input after the steps ran
         for i, check in enumerate(self.checks):
             ref = check.ref
@@ -41,14 +42,13 @@ class TestSpec(Model):
             self._check_program_refs(i, check)
         return self
 
-    def _unique_saved_names(self) -> set[str]:
-        produced: set[str] = set()
+    def _no_name_saved_twice(self) -> None:
+        seen: set[str] = set()
         for i, step in enumerate(self.steps):
+            if step.as_ in seen:
+                raise ValueError(f"steps[{i}]: the name {step.as_!r} is already used")
             if step.as_:
-                if step.as_ in produced:
-                    raise ValueError(f"steps[{i}]: the name {step.as_!r} is already used")
-                produced.add(step.as_)
-        return produced
+                seen.add(step.as_)
 
     def _check_program_refs(self, i: int, check: CheckBase) -> None:
         """A program run's result is read one output at a time: ``$run.OUTPUT``."""

@@ -25,7 +25,6 @@ LoadModule = Callable[[str], Any]  # module name -> module (importlib.import_mod
 
 MAX_MESSAGE = 2000
 MAX_TRACEBACK = 4000
-MAX_WARNINGS = 50
 
 
 def student_frames(tb: Any) -> str:
@@ -56,11 +55,19 @@ def import_check(
     instead (a program reads its command line: importing it would run it)."""
     if module_name is None:
         return compile_programs(programs, submission)
+    _, failed = _load(load, module_name)
+    return failed or wire.ok()
+
+
+def _load(load: LoadModule, module_name: str | None) -> tuple[Any, wire.Entry | None]:
+    """The student module (None when the assignment has none), or the error entry of
+    its import."""
+    if module_name is None:
+        return None, None
     try:
-        load(module_name)
+        return load(module_name), None
     except BaseException as exc:  # SystemExit, KeyboardInterrupt included: all reported
-        return error_entry(exc, "import")
-    return wire.ok()
+        return None, error_entry(exc, "import")
 
 
 def run_child(
@@ -71,13 +78,8 @@ def run_child(
     submission: Path,
 ) -> wire.Entry:
     """Import the student module (if the assignment has one), then run the test."""
-    module = None
-    if module_name is not None:
-        try:
-            module = load(module_name)
-        except BaseException as exc:
-            return error_entry(exc, "import")
-    return run_test(module, test, fixtures, submission)
+    module, failed = _load(load, module_name)
+    return failed or run_test(module, test, fixtures, submission)
 
 
 def compile_programs(programs: list[str], submission: Path) -> wire.Entry:
@@ -115,7 +117,10 @@ def run_test(
         blobs.update(more)
     entry = wire.ok()
     entry.update(
-        warnings=run.warnings[:MAX_WARNINGS], values=values, value_errors=value_errors, blobs=blobs
+        warnings=run.warnings[: wire.MAX_WARNINGS],
+        values=values,
+        value_errors=value_errors,
+        blobs=blobs,
     )
     return entry
 

@@ -147,9 +147,12 @@ class _Pipes:
                 os.close(fd)
 
 
-def oom_kills() -> int:
+OOM_COUNTERS = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+
+
+def oom_kills(counters: tuple[str, ...] = OOM_COUNTERS) -> int:
     """The container's OOM-kill counter (cgroup v2 or v1), 0 if unreadable."""
-    for path in ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control"):
+    for path in counters:
         with contextlib.suppress(OSError, ValueError):
             for line in Path(path).read_text().splitlines():
                 if line.startswith("oom_kill "):

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from grader import steps
+from grader import steps, wire
 from sandbox.container import child
 from sandbox.container.child import SUBMISSION
 
@@ -147,7 +147,7 @@ def test_warnings_are_capped(tmp_path: Path) -> None:
             warnings.warn(f"overflow {i}", RuntimeWarning, stacklevel=1)
 
     entry = child.run_test(module(noisy=noisy), plan_test([call("noisy")], {}), {}, tmp_path)
-    assert len(entry["warnings"]) == child.MAX_WARNINGS
+    assert len(entry["warnings"]) == wire.MAX_WARNINGS
     assert entry["warnings"][0] == {"call": "noisy", "message": "overflow 0"}
 
 

@@ -174,5 +174,21 @@ def test_the_scratch_folders_are_emptied(fork: ForkIsolation) -> None:
     assert (fork.submission / "hw2.py").is_file()  # a symlink's target is left alone
 
 
-def test_oom_kills_reads_a_counter_or_zero() -> None:
-    assert isolation.oom_kills() >= 0
+@pytest.mark.parametrize(
+    ("v2", "v1", "kills"),
+    [
+        ("low 0\nhigh 0\nmax 4\noom 2\noom_kill 2\n", None, 2),  # cgroup v2
+        (None, "oom_kill_disable 0\nunder_oom 0\noom_kill 5\n", 5),  # cgroup v1
+        ("oom 1\n", "oom_kill 3\n", 3),  # v2 without the line: v1 is read
+        ("oom_kill x\n", None, 0),  # unreadable counts are no kills
+        (None, None, 0),  # no cgroup files at all
+    ],
+)
+def test_oom_kills_reads_the_cgroup_counter(
+    tmp_path: Path, v2: str | None, v1: str | None, kills: int
+) -> None:
+    files = (tmp_path / "memory.events", tmp_path / "memory.oom_control")
+    for path, text in zip(files, (v2, v1), strict=True):
+        if text is not None:
+            path.write_text(text)
+    assert isolation.oom_kills(tuple(str(p) for p in files)) == kills
