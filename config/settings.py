@@ -17,6 +17,12 @@ GRADER_TOKENS_FILE        (unset: no one can log in)
     YAML file mapping each bearer token to {role: student|instructor, name: ...}
 GRADER_MAX_UPLOAD_BYTES   (5242880)     largest upload, and largest unpacked zip
 GRADER_MAX_UPLOAD_FILES   (50)          most files in one upload (after unpacking)
+GRADER_UPLOAD_DRAIN_BYTES (67108864)    an upload over the limit is read and discarded up
+    to this many bytes, so that every client (urllib, browsers) can read the 413; a
+    larger body is cut off
+GRADER_SESSION_SECRET     (unset: a random key kept in <data dir>/session.key)
+    signs the web pages' session cookies; set the same one on every API process
+GRADER_SESSION_HOURS      (12)          a web sign-in lasts this long
 
 Worker only (``settings.worker``; ``grader grade`` uses the first two):
 GRADER_SANDBOX_IMAGE      (mlgrader-sandbox:1)
@@ -68,6 +74,9 @@ class ApiSettings:
     tokens_file: Path | None = env_var("GRADER_TOKENS_FILE", "", optional_path)
     max_upload_bytes: int = env_var("GRADER_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024), int)
     max_upload_files: int = env_var("GRADER_MAX_UPLOAD_FILES", "50", int)
+    upload_drain_bytes: int = env_var("GRADER_UPLOAD_DRAIN_BYTES", str(64 * 1024 * 1024), int)
+    session_secret: str = env_var("GRADER_SESSION_SECRET", "")
+    session_hours: float = env_var("GRADER_SESSION_HOURS", "12", float)
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,14 @@ cd "$(dirname "$0")/.."
 say() { echo "setup: $*"; }
 die() { echo "setup: ERROR: $*" >&2; exit 1; }
 
-# --- 1. Debian packages: dockerd, debootstrap (sandbox base image), redis-server ---------
+# --- 1. Debian packages: dockerd, debootstrap (sandbox base image), redis-server, and
+# Chromium for the browser tests (Playwright drives Debian's build: no browser download) ---
 # (redis is only installed, not started: `make up` starts it, see docs/service.md.)
 missing=()
 command -v dockerd >/dev/null || missing+=(docker.io)
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v redis-server >/dev/null || missing+=(redis-server)
+command -v chromium >/dev/null || missing+=(chromium)
 if (( ${#missing[@]} )); then
     [[ $EUID == 0 ]] || die "not root: cannot apt-get install ${missing[*]}"
     say "installing ${missing[*]} with apt-get"
