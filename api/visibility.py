@@ -4,7 +4,8 @@ Students see only the tests whose visibility is ``visible`` (a test without one
 takes the top-level ``visibility``). Tests marked ``hidden``, ``after_due_date`` or
 ``after_published`` are removed, since there are no due dates or publishing yet.
 The top-level score (and output) stay as they are: like Gradescope, the total
-includes the hidden tests' points. Instructors see everything.
+includes the hidden tests' points. ``extra_data`` (the sandbox log) is for
+instructors only. Instructors see everything.
 """
 
 from __future__ import annotations
@@ -15,4 +16,5 @@ from typing import Any
 def for_student(results: dict[str, Any]) -> dict[str, Any]:
     default = results.get("visibility", "visible")
     tests = [t for t in results.get("tests", []) if t.get("visibility", default) == "visible"]
-    return {**results, "tests": tests}
+    shown = {key: value for key, value in results.items() if key != "extra_data"}
+    return {**shown, "tests": tests}

@@ -1,7 +1,12 @@
 """Feedback in Gradescope's ``results.json`` shape, so it drops into an LMS as is.
 
 {"score", "execution_time", "output", "visibility",
- "tests": [{"name", "score", "max_score", "status", "output", "visibility", "tags"}]}
+ "tests": [{"name", "score", "max_score", "status", "output", "visibility", "tags"}],
+ "extra_data": {"sandbox_log"}}
+
+``extra_data`` is Gradescope's field for data kept with the results but not shown to
+students: the tail of the sandbox's own log, for instructors (``api.visibility`` drops
+it, with the hidden tests, from what a student sees).
 """
 
 from __future__ import annotations
@@ -11,9 +16,11 @@ from typing import Any
 
 from grader.verdict import TestResult
 
+LOG_TAIL_CHARS = 20_000
+
 
 def results_json(
-    tests: Sequence[TestResult], execution_time: float, output: str = ""
+    tests: Sequence[TestResult], execution_time: float, output: str = "", log: str = ""
 ) -> dict[str, Any]:
     score = round(sum(t.score for t in tests), 4)
     max_score = sum(t.max_score for t in tests)
@@ -36,6 +43,7 @@ def results_json(
             }
             for t in tests
         ],
+        "extra_data": {"sandbox_log": log[-LOG_TAIL_CHARS:]},
     }
 
 

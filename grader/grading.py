@@ -86,7 +86,7 @@ class Grader:
         outcome = sandbox.run(request)
         tests = self.score(outcome, read_answers(request.submission, self.assignment.answers))
         note = self._note(outcome)
-        return feedback.results_json(tests, time.monotonic() - started, note)
+        return feedback.results_json(tests, time.monotonic() - started, note, outcome.log)
 
     def score(self, outcome: SandboxOutcome, answers: Answers | None = None) -> list[TestResult]:
         limits = self.assignment.limits

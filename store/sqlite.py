@@ -243,6 +243,34 @@ class SQLiteStore:
             ).fetchall()
         return [Submission(*r) for r in rows]
 
+    def student_submissions(self, assignment_id: str, student: str) -> list[Submission]:
+        """One student's submissions of an assignment, oldest first."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT id, assignment_id, student, created_at FROM submissions "
+                "WHERE assignment_id = ? AND student = ? ORDER BY created_at, rowid",
+                (assignment_id, student),
+            ).fetchall()
+        return [Submission(*r) for r in rows]
+
+    def queue_position(self, job_id: str) -> int | None:
+        """1 + the waiting jobs (received or queued) created before this one; None
+        unless this job is itself waiting. Workers take jobs in about this order."""
+        waiting = (JobStatus.RECEIVED.value, JobStatus.QUEUED.value)
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT created_at, rowid FROM jobs WHERE id = ? AND status IN (?, ?)",
+                (job_id, *waiting),
+            ).fetchone()
+            if row is None:
+                return None
+            (ahead,) = db.execute(
+                "SELECT COUNT(*) FROM jobs WHERE status IN (?, ?) "
+                "AND (created_at < ? OR (created_at = ? AND rowid < ?))",
+                (*waiting, row[0], row[0], row[1]),
+            ).fetchone()
+        return int(ahead) + 1
+
     def latest_submissions(self, assignment_id: str) -> list[Submission]:
         latest: dict[str, Submission] = {}
         for s in self.submissions(assignment_id):

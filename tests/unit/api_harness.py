@@ -51,6 +51,7 @@ RESULTS: dict[str, Any] = {
         {"name": "after published", "score": 0.0, "max_score": 3.0, "status": "failed",
          "output": "wrong", "visibility": "after_published", "tags": []},
     ],
+    "extra_data": {"sandbox_log": "runner: secret path /srv/hidden"},
 }  # fmt: skip
 
 

@@ -103,7 +103,9 @@ def test_reference_full_marks_and_results_shape(graders: dict[str, Grader], name
     case = CASES[name]
     results = grade(graders[name], case, case.reference.read_text())
     assert results["score"] == case.full_marks
-    assert set(results) == {"score", "execution_time", "output", "visibility", "tests"}
+    shape = {"score", "execution_time", "output", "visibility", "tests", "extra_data"}
+    assert set(results) == shape
+    assert set(results["extra_data"]) == {"sandbox_log"}
     for test in results["tests"]:
         assert set(test) == {"name", "score", "max_score", "status", "output", "visibility", "tags"}
         assert test["status"] == "passed", test

@@ -70,6 +70,7 @@ def test_students_see_only_visible_tests_and_the_full_score(h: Harness) -> None:
             student, instructor = student["results"], instructor["results"]
         assert [t["name"] for t in student["tests"]] == ["seen"]
         assert "hidden details" not in str(student)
+        assert "extra_data" not in student and "sandbox_log" not in str(student)
         assert student["score"] == 7.0 and student["output"] == RESULTS["output"]
         assert instructor == RESULTS
 

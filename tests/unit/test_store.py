@@ -91,3 +91,33 @@ def test_jobs_never_sent_or_waiting_too_long_are_swept(
     assert store.due_for_enqueue(queued_grace=60) == []  # once per grace
     clock.advance(2)
     assert store.due_for_enqueue(queued_grace=60) == [never_sent.id]
+
+
+def test_queue_position_counts_the_waiting_jobs_ahead(
+    store: SQLiteStore, clock: ManualClock
+) -> None:
+    jobs = []
+    for student in ("ann", "ben", "cid"):
+        _, job = store.add_submission("cs189_hw2", student, {"hw2.py": b"x"})
+        jobs.append(job.id)
+        clock.advance(1)
+    store.mark_queued(jobs[1])  # received and queued both wait
+    assert [store.queue_position(j) for j in jobs] == [1, 2, 3]
+    claim = store.claim(jobs[0], 30, 3)
+    assert claim is not None
+    assert [store.queue_position(j) for j in jobs] == [None, 1, 2]
+    assert store.finish(claim, {"score": 1})
+    assert store.queue_position(jobs[0]) is None and store.queue_position("nope") is None
+
+
+def test_a_students_submissions_are_only_theirs_oldest_first(
+    store: SQLiteStore, clock: ManualClock
+) -> None:
+    first, _ = store.add_submission("cs189_hw2", "ann", {"hw2.py": b"1"})
+    clock.advance(1)
+    store.add_submission("cs189_hw2", "ben", {"hw2.py": b"2"})
+    store.add_submission("mit6390_nn", "ann", {"code.py": b"3"})
+    second, _ = store.add_submission("cs189_hw2", "ann", {"hw2.py": b"4"})
+    found = store.student_submissions("cs189_hw2", "ann")
+    assert [s.id for s in found] == [first.id, second.id]
+    assert store.student_submissions("cs189_hw2", "zed") == []
