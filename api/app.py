@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from api import pages
 from api.assignments import Assignments
 from api.auth import Authenticator, User, load_tokens
 from api.errors import install_handlers
@@ -44,6 +45,10 @@ def create_app(
         auth=Authenticator(load_tokens(tokens_file) if users is None else users),
     )
     install_handlers(app)
+    from api.drain import DrainRequestBody  # the lead may move this import to the top
+
+    app.add_middleware(DrainRequestBody, max_bytes=settings.api.upload_drain_bytes)
     app.include_router(router)
+    pages.install(app, settings)
     return app
 

@@ -24,6 +24,16 @@ class Assignments:
         self._cache: dict[str, tuple[float, Assignment]] = {}
         self._lock = threading.Lock()
 
+    def ids(self) -> list[str]:
+        """Every assignment id in the folder, sorted."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if ID.match(p.name) and (p / "assignment.yaml").is_file()
+        )
+
     def folder(self, assignment_id: str) -> Path:
         """The assignment's folder; 404 unless it holds an assignment.yaml."""
         folder = self.root / assignment_id

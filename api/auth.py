@@ -89,9 +89,15 @@ class Authenticator:
             raise ApiError(
                 401, "unauthorized", "missing token: send 'Authorization: Bearer TOKEN'", challenge
             )
-        user = self.users.get(digest(credentials.credentials))
+        return self.user_of_token(credentials.credentials, challenge)
+
+    def user_of_token(self, token: str, headers: Mapping[str, str] | None = None) -> User:
+        """The token's user (the API's bearer token, or one typed into the sign-in page)."""
+        if not token:
+            raise ApiError(401, "unauthorized", "missing token", headers)
+        user = self.users.get(digest(token))
         if user is None:
-            raise ApiError(401, "unauthorized", "invalid token", challenge)
+            raise ApiError(401, "unauthorized", "invalid token", headers)
         return user
 
 

@@ -9,6 +9,8 @@ the files themselves are held to ``max_bytes`` by ``grader.archive``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import Request
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -18,6 +20,7 @@ from grader.errors import SubmissionError
 
 FIELD = "files"
 FRAMING_ALLOWANCE = 64 * 1024
+MAX_TEXT_BYTES = 4096  # a text field of a page's upload form (its CSRF token)
 
 
 def boundary_of(content_type: str | None) -> bytes:
@@ -38,11 +41,17 @@ def too_large(max_bytes: int) -> ApiError:
 
 
 class PartCollector:
-    """Collects the file parts of one multipart body as (name, bytes)."""
+    """Collects the file parts of one multipart body as (name, bytes), and the small
+    text fields named in ``text_fields`` (the web page's form sends its CSRF token)."""
 
-    def __init__(self, boundary: bytes, max_files: int) -> None:
+    def __init__(
+        self, boundary: bytes, max_files: int, text_fields: frozenset[str] = frozenset()
+    ) -> None:
         self.max_files = max_files
+        self.text_fields = text_fields
         self.parts: list[tuple[str, bytes]] = []
+        self.fields: dict[str, str] = {}
+        self._text: str | None = None
         self.finished = False
         self._headers: dict[str, bytes] = {}
         self._field = b""
@@ -81,6 +90,7 @@ class PartCollector:
         self._headers = {}
         self._data = bytearray()
         self._name = None
+        self._text = None
 
     def _header_field(self, data: bytes, start: int, end: int) -> None:
         self._field += data[start:end]
@@ -95,6 +105,9 @@ class PartCollector:
     def _headers_finished(self) -> None:
         _, options = parse_options_header(self._headers.get("content-disposition", b""))
         field = options.get(b"name", b"").decode("utf-8", "replace")
+        if field in self.text_fields and b"filename" not in options:
+            self._text = field
+            return
         if field != FIELD:
             raise ApiError(
                 422,
@@ -115,8 +128,13 @@ class PartCollector:
 
     def _part_data(self, data: bytes, start: int, end: int) -> None:
         self._data += data[start:end]
+        if self._text is not None and len(self._data) > MAX_TEXT_BYTES:
+            raise ApiError(400, "bad_request", f"the form field {self._text!r} is too long")
 
     def _part_end(self) -> None:
+        if self._text is not None:
+            self.fields[self._text] = self._data.decode("utf-8", "replace")
+            return
         assert self._name is not None
         if self._name or self._data:  # a browser's empty file input sends neither
             self.parts.append((self._name, bytes(self._data)))
@@ -127,6 +145,14 @@ class PartCollector:
 
 async def read_parts(request: Request, max_bytes: int, max_files: int) -> list[tuple[str, bytes]]:
     """The uploaded files as (name, bytes), read within the limits. Raises ApiError."""
+    parts, _ = await read_upload(request, max_bytes, max_files)
+    return parts
+
+
+async def read_upload(
+    request: Request, max_bytes: int, max_files: int, text_fields: Iterable[str] = ()
+) -> tuple[list[tuple[str, bytes]], dict[str, str]]:
+    """The uploaded files, and the values of the allowed small text fields."""
     boundary = boundary_of(request.headers.get("content-type"))
     limit = max_bytes + FRAMING_ALLOWANCE
     declared = request.headers.get("content-length")
@@ -135,11 +161,11 @@ async def read_parts(request: Request, max_bytes: int, max_files: int) -> list[t
             raise ApiError(400, "bad_request", f"invalid Content-Length {declared!r}")
         if int(declared) > limit:
             raise too_large(max_bytes)
-    collector = PartCollector(boundary, max_files)
+    collector = PartCollector(boundary, max_files, frozenset(text_fields))
     received = 0
     async for chunk in request.stream():
         received += len(chunk)
         if received > limit:
             raise too_large(max_bytes)
         collector.write(chunk)
-    return collector.close()
+    return collector.close(), collector.fields

@@ -30,7 +30,12 @@ exceptions carry it, and never leave the place named:
 At the edges, errors of a protocol rather than of grading:
 
     ApiError        api/errors.py      an HTTP refusal: becomes the JSON error body with its
-                                       status; SubmissionError is turned into one there too.
+                                       status (an HTML error page for a web page's request);
+                                       SubmissionError is turned into one there too.
+    SignInRequired  api/pages/session.py  a page without a signed-in user: a redirect to
+                                       the sign-in page (api/pages/access.py).
+    CsrfError       api/pages/session.py  a form post without the session's CSRF token: a
+                                       403 page, or the upload form again with the message.
     TokenFileError  api/auth.py        the operator's tokens file cannot be used: the API
                                        refuses to start, naming the file and the entry.
     ServiceError    cli/client.py      the service refused a request of the `grader` command:

@@ -1,0 +1,92 @@
+"""The instructor's pages: an assignment's dashboard, a regrade's progress, grades CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from api import records
+from api.errors import ApiError
+from api.pages import charts, classroom, gradebook
+from api.pages.access import PageInstructor, Session, checked_form
+from api.pages.rendering import page
+from api.schemas import RegradeProgress
+from api.services import Services, services
+
+router = APIRouter(include_in_schema=False)
+Svc = Annotated[Services, Depends(services)]
+
+
+def class_summary(svc: Services, assignment_id: str) -> classroom.ClassSummary:
+    spec = svc.assignments.spec(assignment_id)
+    return classroom.summarize(
+        svc.store.submissions(assignment_id), svc.store.jobs_of, spec.max_score
+    )
+
+
+def regrade_progress(svc: Services, regrade_id: str, assignment_id: str) -> RegradeProgress:
+    found = svc.store.regrade_jobs(regrade_id)
+    if found is None or found[0] != assignment_id:
+        raise ApiError(404, "not_found", f"no regrade {regrade_id!r} of {assignment_id!r}")
+    return records.progress(regrade_id, assignment_id, found[1])
+
+
+def dashboard_context(svc: Services, assignment_id: str, regrade: str | None) -> dict[str, Any]:
+    spec = svc.assignments.spec(assignment_id)
+    summary = class_summary(svc, assignment_id)
+    return {
+        "title": f"{spec.title}: dashboard",
+        "assignment": spec,
+        "summary": summary,
+        "histogram_svg": charts.score_histogram_svg(summary),
+        "histogram_alt": charts.histogram_alt(summary),
+        "pass_rates_svg": charts.pass_rates_svg(summary),
+        "pass_rates_alt": charts.pass_rates_alt(summary),
+        "progress": regrade_progress(svc, regrade, assignment_id) if regrade else None,
+    }
+
+
+@router.get("/assignments/{assignment_id}/dashboard", response_class=HTMLResponse)
+async def dashboard(
+    request: Request,
+    assignment_id: str,
+    session: Session,
+    _: PageInstructor,
+    svc: Svc,
+    regrade: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    context = await run_in_threadpool(dashboard_context, svc, assignment_id, regrade)
+    return page(request, "dashboard.html", session, context)
+
+
+@router.post("/assignments/{assignment_id}/regrade")
+async def start_regrade(
+    request: Request, assignment_id: str, session: Session, user: PageInstructor, svc: Svc
+) -> Response:
+    await checked_form(request, session)
+    svc.assignments.folder(assignment_id)
+    regrade_id, jobs = await run_in_threadpool(svc.store.create_regrade, assignment_id, user.name)
+    await run_in_threadpool(svc.send, [job.id for job in jobs])
+    where = f"/assignments/{assignment_id}/dashboard?regrade={regrade_id}"
+    return RedirectResponse(where, status_code=303)
+
+
+@router.get("/assignments/{assignment_id}/regrades/{regrade_id}.json")
+def regrade_status(
+    assignment_id: str, regrade_id: str, _: PageInstructor, svc: Svc
+) -> JSONResponse:
+    """What the dashboard polls while a regrade runs."""
+    progress = regrade_progress(svc, regrade_id, assignment_id)
+    return JSONResponse(progress.model_dump())
+
+
+@router.get("/assignments/{assignment_id}/grades.csv")
+def grades(assignment_id: str, _: PageInstructor, svc: Svc) -> Response:
+    text = gradebook.grades_csv(class_summary(svc, assignment_id))
+    disposition = f'attachment; filename="{assignment_id}-grades.csv"'
+    return Response(
+        text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}
+    )
