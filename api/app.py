@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from api import pages
 from api.assignments import Assignments
 from api.auth import Authenticator, User, load_tokens
+from api.drain import DrainRequestBody
 from api.errors import install_handlers
 from api.health import Probes
 from api.routes import router
@@ -45,10 +46,7 @@ def create_app(
         auth=Authenticator(load_tokens(tokens_file) if users is None else users),
     )
     install_handlers(app)
-    from api.drain import DrainRequestBody  # the lead may move this import to the top
-
     app.add_middleware(DrainRequestBody, max_bytes=settings.api.upload_drain_bytes)
     app.include_router(router)
     pages.install(app, settings)
     return app
-

@@ -6,7 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.types import Receive, Scope, Send
 
 from api import records
 from api.auth import User, current_user, instructor
@@ -17,6 +20,7 @@ from api.schemas import (
     Health,
     RegradeAccepted,
     RegradeProgress,
+    Results,
     SubmissionRecord,
     SubmissionSummary,
 )
@@ -27,14 +31,32 @@ from grader.spec import Submission as SubmissionSpec
 from grader.submission import validate
 from store import Submission
 
-router = APIRouter(prefix="/api")
+
+class Route(APIRoute):
+    """A route whose 405 lists every method of its path in ``Allow``. Starlette hands a
+    request that no route of a path takes to the first route of that path, whose ``Allow``
+    would name only its own methods (GET and POST share /assignments/{id}/submissions)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in self.methods:
+            same_path = [
+                r for r in router.routes if isinstance(r, APIRoute) and r.path == self.path
+            ]
+            allowed = sorted({method for r in same_path for method in r.methods})
+            raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
+        await super().handle(scope, receive, send)
+
+
+router = APIRouter(prefix="/api", route_class=Route)
 Svc = Annotated[Services, Depends(services)]
 AnyUser = Annotated[User, Depends(current_user)]
 Instructor = Annotated[User, Depends(instructor)]
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {"model": ErrorBody} for status in (401, *statuses)}
+    """Refusals, in the one error shape: these, and on every route 401 (no or a bad token)
+    and 422 (a bad parameter: without it FastAPI documents its own shape, never sent)."""
+    return {status: {"model": ErrorBody} for status in sorted({401, 422, *statuses})}
 
 
 UPLOAD_BODY = {
@@ -49,6 +71,7 @@ UPLOAD_BODY = {
                         FIELD: {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},
+                            "minItems": 1,
                             "description": "the files, or a single .zip of them",
                         }
                     },
@@ -63,7 +86,7 @@ UPLOAD_BODY = {
     "/assignments/{assignment_id}/submissions",
     status_code=202,
     response_model=Accepted,
-    responses=errors(404, 413, 415, 422),
+    responses=errors(400, 404, 413, 415, 503),
     openapi_extra=UPLOAD_BODY,
     summary="Submit files (or one zip) for grading",
 )
@@ -108,7 +131,7 @@ def submission_record(submission_id: str, user: AnyUser, svc: Svc) -> Submission
 
 @router.get(
     "/submissions/{submission_id}/results.json",
-    responses={200: {"description": "Gradescope results.json"}, **errors(404)},
+    responses={200: {"model": Results, "description": "Gradescope results.json"}, **errors(404)},
     summary="The feedback alone (students see only visible tests)",
 )
 def submission_results(submission_id: str, user: AnyUser, svc: Svc) -> JSONResponse:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from store import JobReason, JobStatus
 
@@ -39,6 +39,15 @@ class Grading(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     score: float | None
+
+
+class Results(BaseModel):
+    """Gradescope's results.json (https://gradescope-autograders.readthedocs.io/en/latest/specs/);
+    the grader always writes the total and the tests, and may write more."""
+
+    model_config = ConfigDict(extra="allow")
+    score: float
+    tests: list[dict[str, Any]]
 
 
 class SubmissionSummary(BaseModel):

@@ -415,3 +415,20 @@ def test_bad_uploads_are_refused_and_nothing_is_stored(
     response = send(h)
     assert_error(response, status, code, text)
     h.assert_nothing_stored()
+
+
+def test_every_refusal_of_an_upload_is_documented(h: Harness) -> None:
+    """Each status of BAD_UPLOADS is in the OpenAPI schema, with the error shape."""
+    paths = h.client.get("/openapi.json").json()["paths"]
+    documented = paths["/api/assignments/{assignment_id}/submissions"]["post"]["responses"]
+    for status in sorted({case[2] for case in BAD_UPLOADS}):
+        assert str(status) in documented, f"{status} is not documented"
+        body = documented[str(status)]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/ErrorBody"}
+
+
+def test_a_wrong_method_on_the_upload_path_names_both_of_its_methods(h: Harness) -> None:
+    """GET (instructors' list) and POST share the path: Allow names both, not only POST."""
+    response = h.client.delete(URL, headers=headers("tok-alice"))
+    assert_error(response, 405, "method_not_allowed", f"DELETE {URL}")
+    assert response.headers["allow"] == "GET, POST"
