@@ -37,7 +37,14 @@ def boundary_of(content_type: str | None) -> bytes:
 
 
 def too_large(max_bytes: int) -> ApiError:
-    return ApiError(413, "too_large", f"the upload is larger than the limit of {max_bytes} bytes")
+    limit = size_text(max_bytes)
+    return ApiError(413, "too_large", f"the upload is larger than the limit of {limit}")
+
+
+def size_text(n: int) -> str:
+    """A size as people read it: "5 MiB (5242880 bytes)", or "900 bytes"."""
+    mib = n / (1024 * 1024)
+    return f"{mib:.3g} MiB ({n} bytes)" if mib >= 1 else f"{n} bytes"
 
 
 class PartCollector:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from api.upload import size_text
 from store import SQLiteStore
 from tests.integration.service_stack import REPO, Stack
 
@@ -82,7 +83,7 @@ def post(
             return exc.code, json.load(exc)
 
 
-TOO_LARGE = ("too_large", f"the upload is larger than the limit of {LIMIT} bytes")
+TOO_LARGE = ("too_large", f"the upload is larger than the limit of {size_text(LIMIT)}")
 CASES: list[tuple[str, dict[str, Any], int, tuple[str, str]]] = [
     ("oversized", {}, 413, TOO_LARGE),
     ("oversized, chunked", {"chunked": True}, 413, TOO_LARGE),
