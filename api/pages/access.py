@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -63,11 +63,22 @@ async def checked_form(request: Request, session: WebSession) -> dict[str, str]:
 def sign_in_redirect(request: Request, exc: Exception) -> Response:
     """Pages without a signed-in user send the browser to the sign-in page, and back."""
     assert isinstance(exc, SignInRequired)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = back_to(request)
     where = f"/login?next={quote(target, safe='')}"
     if exc.expired:
         where += "&expired=1"
     return RedirectResponse(where, status_code=303)
+
+
+def back_to(request: Request) -> str:
+    """Where to return after signing in: this page, or for a form post the page that
+    held the form (a form's own address answers no GET)."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path
+    return "/"
 
 
 def csrf_refused(request: Request, exc: Exception) -> Response:
