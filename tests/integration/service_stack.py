@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -225,3 +226,17 @@ class Stack:
             f"{submission_id} still {record.get('status')} after {timeout} s; "
             f"worker log:\n{self.worker.tail() if self.worker else ''}"
         )
+
+
+@contextlib.contextmanager
+def running(
+    root: Path, parts: tuple[str, ...] = ("redis", "worker", "api"), **env: str
+) -> Iterator[Stack]:
+    """A private stack with these of its processes started, stopped on the way out."""
+    stack = Stack(root, **env)
+    try:
+        for part in parts:
+            getattr(stack, f"start_{part}")()
+        yield stack
+    finally:
+        stack.stop()

@@ -23,7 +23,7 @@ from playwright.sync_api import FilePayload, Page, expect
 
 from tests.conftest import REPO
 from tests.integration.browser import NewPage, path_of, send_form, shot, sign_in, submit_login
-from tests.integration.service_stack import Stack
+from tests.integration.service_stack import Stack, running
 
 pytestmark = pytest.mark.docker
 
@@ -42,16 +42,9 @@ SIGN_OUT = 'form[action="/logout"] button'
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, docker_sandbox: object) -> Iterator[Stack]:
-    service = Stack(
-        tmp_path_factory.mktemp("stack"), GRADER_SESSION_SECRET=f"pages-{uuid.uuid4().hex}"
-    )
-    try:
-        service.start_redis()
-        service.start_worker()
-        service.start_api()
+    secret = f"pages-{uuid.uuid4().hex}"
+    with running(tmp_path_factory.mktemp("stack"), GRADER_SESSION_SECRET=secret) as service:
         yield service
-    finally:
-        service.stop()
 
 
 # ------------------------------------------------------------------ helpers

@@ -16,7 +16,7 @@ import pytest
 
 from store import SQLiteStore
 from tests.conftest import REFERENCE_SOURCE
-from tests.integration.service_stack import Stack
+from tests.integration.service_stack import Stack, running
 
 pytestmark = pytest.mark.docker
 
@@ -32,14 +32,8 @@ LOSS_SIGN_BUG = REFERENCE_SOURCE.replace(
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, docker_sandbox: object) -> Iterator[Stack]:
-    service = Stack(tmp_path_factory.mktemp("stack"))
-    try:
-        service.start_redis()
-        service.start_worker()
-        service.start_api()
+    with running(tmp_path_factory.mktemp("stack")) as service:
         yield service
-    finally:
-        service.stop()
 
 
 @pytest.fixture

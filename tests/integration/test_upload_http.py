@@ -21,7 +21,7 @@ import pytest
 
 from api.upload import size_text
 from store import SQLiteStore
-from tests.integration.service_stack import REPO, Stack
+from tests.integration.service_stack import REPO, Stack, running
 
 SOURCE = (REPO / "reference" / "cs189_hw2" / "hw2.py").read_bytes()
 LIMIT = 5 * 1024 * 1024  # the defaults of GRADER_MAX_UPLOAD_BYTES
@@ -32,12 +32,8 @@ OVERSIZED = b"#" * (6 * 1024 * 1024)
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     limits = {"GRADER_MAX_UPLOAD_BYTES": str(LIMIT), "GRADER_UPLOAD_DRAIN_BYTES": str(DRAIN)}
-    stack = Stack(tmp_path_factory.mktemp("api"), **limits)
-    try:
-        stack.start_api()
+    with running(tmp_path_factory.mktemp("api"), ("api",), **limits) as stack:
         yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture
