@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -51,11 +51,17 @@ PageInstructor = Annotated[User, Depends(page_instructor)]
 
 async def checked_form(request: Request, session: WebSession) -> dict[str, str]:
     """A small url-encoded form whose CSRF token is this session's; raises CsrfError."""
+    too_large = ApiError(413, "too_large", f"a form is at most {MAX_FORM_BYTES} bytes")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        raise ApiError(413, "too_large", f"a form is at most {MAX_FORM_BYTES} bytes")
-    form = await request.form(max_files=0, max_fields=20)
-    values = {key: value for key, value in form.items() if isinstance(value, str)}
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():  # counted as it comes: a chunked body has no length
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            raise too_large
+    pairs = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20)
+    values = dict(pairs)
     check_csrf(session, values.get(CSRF_FIELD))
     return values
 

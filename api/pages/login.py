@@ -16,6 +16,7 @@ from api.pages.session import SessionState, anonymous, signed_in
 
 router = APIRouter(include_in_schema=False)
 EXPIRED = "Your session has expired: sign in again."
+TITLE = "Sign in"
 
 
 def safe_next(target: str | None) -> str:
@@ -35,7 +36,8 @@ def login_form(
     if session.user is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     message = EXPIRED if expired or session.state == SessionState.EXPIRED else None
-    return page(request, "login.html", session, {"next": safe_next(next), "error": message})
+    context = {"title": TITLE, "next": safe_next(next), "error": message}
+    return page(request, "login.html", session, context)
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -47,7 +49,7 @@ async def login(request: Request, session: Session) -> Response:
         user = await run_in_threadpool(authenticator.user_of_token, form.get("token", "").strip())
     except ApiError as exc:
         retry = anonymous(SessionState.NONE)
-        context = {"next": target, "error": exc.message}
+        context = {"title": TITLE, "next": target, "error": exc.message}
         return page(request, "login.html", retry, context, status=exc.status)
     response = RedirectResponse(target, status_code=303)
     sessions_of(request).write(request, response, signed_in(user))

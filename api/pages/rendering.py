@@ -82,18 +82,22 @@ class Readmes:
         for token in tokens:
             for child in token.children or []:
                 if child.type == "link_open":
-                    relink(child, assignment_id)
+                    relink(child, "href", assignment_id)
+                elif child.type == "image":
+                    relink(child, "src", assignment_id)
         html = self.markdown.renderer.render(tokens, self.markdown.options, {})
         with self._lock:
             self._cache[path] = (mtime, html)
         return html
 
 
-def relink(link: Token, assignment_id: str) -> None:
-    href = str(link.attrGet("href") or "")
-    if href.startswith(("http://", "https://", "#", "mailto:")):
+def relink(token: Token, attr: str, assignment_id: str) -> None:
+    """A link's href or an image's src: kept if absolute, rewritten to the starter
+    route if in ``starter/``, dropped otherwise (a link becomes text, an image its alt)."""
+    target = str(token.attrGet(attr) or "")
+    if target.startswith(("http://", "https://", "#", "mailto:")):
         return
-    if href.startswith(STARTER) and ".." not in href.split("/"):
-        link.attrSet("href", f"/assignments/{assignment_id}/{href}")
+    if target.startswith(STARTER) and ".." not in target.split("/"):
+        token.attrSet(attr, f"/assignments/{assignment_id}/{target}")
         return
-    link.attrs.pop("href", None)  # rendered as <a> without href: plain text
+    token.attrs.pop(attr, None)

@@ -34,6 +34,9 @@ from api.auth import Role, User
 COOKIE = "mlgrader_session"
 CSRF_FIELD = "csrf"
 SALT = "mlgrader.web-session"
+# The browser keeps the cookie a day past the session's end (the signature's age is what
+# counts), so that a person coming back is told their session expired.
+KEEP_EXPIRED = 24 * 3600
 CSRF_MESSAGE = (
     "this form has expired or did not come from this site's page: "
     "reload the page and send it again"
@@ -96,7 +99,7 @@ class Sessions:
         response.set_cookie(
             COOKIE,
             self.serializer.dumps(payload(session)),
-            max_age=self.max_age,
+            max_age=self.max_age + KEEP_EXPIRED,
             path="/",
             httponly=True,
             samesite="lax",
