@@ -9,6 +9,8 @@ GRADER_CACHE_DIR          (<repo>/.cache)
     cache of expected values, one folder per spec version
 GRADER_REDIS_URL          (redis://127.0.0.1:6379/0)
     the Celery broker
+GRADER_LTI_CONFIG         (unset: no LMS may launch the tool)
+    YAML list of the LTI 1.3 platforms registered with this tool (docs/lti.md)
 
 API only (``settings.api``; the ``grader`` command takes its default URL from the first two):
 GRADER_API_HOST           (127.0.0.1)   where the API listens
@@ -23,6 +25,8 @@ GRADER_UPLOAD_DRAIN_BYTES (67108864)    an upload over the limit is read and dis
 GRADER_SESSION_SECRET     (unset: a random key kept in <data dir>/session.key)
     signs the web pages' session cookies; set the same one on every API process
 GRADER_SESSION_HOURS      (12)          a web sign-in lasts this long
+GRADER_PUBLIC_URL         (unset: the address each request came to)
+    the service's address as browsers and LMSs reach it, e.g. https://grader.example.edu
 
 Worker only (``settings.worker``; ``grader grade`` uses the first two):
 GRADER_SANDBOX_IMAGE      (mlgrader-sandbox:1)
@@ -77,6 +81,7 @@ class ApiSettings:
     upload_drain_bytes: int = env_var("GRADER_UPLOAD_DRAIN_BYTES", str(64 * 1024 * 1024), int)
     session_secret: str = env_var("GRADER_SESSION_SECRET", "")
     session_hours: float = env_var("GRADER_SESSION_HOURS", "12", float)
+    public_url: str = env_var("GRADER_PUBLIC_URL", "")
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class SharedSettings:
     data_dir: Path = env_var("GRADER_DATA_DIR", str(REPO / ".run" / "data"), Path)
     cache_dir: Path = env_var("GRADER_CACHE_DIR", str(REPO / ".cache"), Path)
     redis_url: str = env_var("GRADER_REDIS_URL", "redis://127.0.0.1:6379/0")
+    lti_config: Path | None = env_var("GRADER_LTI_CONFIG", "", optional_path)
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,7 @@ class Settings:
     data_dir: Path
     cache_dir: Path
     redis_url: str
+    lti_config: Path | None
     api: ApiSettings
     worker: WorkerSettings
 

@@ -19,7 +19,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "architecture.md"
-PACKAGES = ("grader", "sandbox", "store", "config", "worker", "api", "cli")
+PACKAGES = ("grader", "sandbox", "store", "config", "worker", "api", "cli", "lti")
 HEADING = "## Import rules"
 ENV_READS = ("environ", "getenv")
 

@@ -11,7 +11,7 @@ import pytest
 from grader import errors
 
 REPO = Path(__file__).resolve().parents[2]
-PACKAGES = ("grader", "sandbox", "store", "config", "worker", "api", "cli")
+PACKAGES = ("grader", "sandbox", "store", "config", "worker", "api", "cli", "lti")
 BUILTIN_EXCEPTIONS = {
     name
     for name, value in vars(builtins).items()

@@ -13,6 +13,7 @@ ENV = {
     "GRADER_DATA_DIR": "/srv/data",
     "GRADER_CACHE_DIR": "/srv/cache",
     "GRADER_REDIS_URL": "redis://queue:6379/1",
+    "GRADER_LTI_CONFIG": "/etc/lti.yaml",
     "GRADER_API_HOST": "0.0.0.0",
     "GRADER_API_PORT": "9000",
     "GRADER_TOKENS_FILE": "/etc/tokens.yaml",
@@ -21,6 +22,7 @@ ENV = {
     "GRADER_UPLOAD_DRAIN_BYTES": "4096",
     "GRADER_SESSION_SECRET": "k3y",
     "GRADER_SESSION_HOURS": "1.5",
+    "GRADER_PUBLIC_URL": "https://grader.example.edu",
     "GRADER_SANDBOX_IMAGE": "sandbox:2",
     "GRADER_WORK_DIR": "/srv/runs",
     "GRADER_MAX_ATTEMPTS": "5",
@@ -36,6 +38,7 @@ def test_every_variable_is_read_into_its_group() -> None:
         data_dir=Path("/srv/data"),
         cache_dir=Path("/srv/cache"),
         redis_url="redis://queue:6379/1",
+        lti_config=Path("/etc/lti.yaml"),
         api=ApiSettings(
             host="0.0.0.0",
             port=9000,
@@ -45,6 +48,7 @@ def test_every_variable_is_read_into_its_group() -> None:
             upload_drain_bytes=4096,
             session_secret="k3y",
             session_hours=1.5,
+            public_url="https://grader.example.edu",
         ),
         worker=WorkerSettings(
             sandbox_image="sandbox:2",
@@ -63,6 +67,7 @@ def test_the_defaults() -> None:
         data_dir=REPO / ".run" / "data",
         cache_dir=REPO / ".cache",
         redis_url="redis://127.0.0.1:6379/0",
+        lti_config=None,
         api=ApiSettings(
             host="127.0.0.1",
             port=8000,
@@ -72,6 +77,7 @@ def test_the_defaults() -> None:
             upload_drain_bytes=64 * 1024 * 1024,
             session_secret="",
             session_hours=12.0,
+            public_url="",
         ),
         worker=WorkerSettings(
             sandbox_image="mlgrader-sandbox:1",
