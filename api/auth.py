@@ -29,8 +29,13 @@ bearer = HTTPBearer(auto_error=False, description="a token from GRADER_TOKENS_FI
 
 @dataclass(frozen=True)
 class User:
-    name: str
+    name: str  # the key of the user's submissions
     role: Role
+    display: str = ""  # how pages name them (an LMS user's name); the name when empty
+
+    @property
+    def label(self) -> str:
+        return self.display or self.name
 
     @property
     def is_instructor(self) -> bool:

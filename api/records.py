@@ -13,7 +13,7 @@ from typing import Any
 
 from api.schemas import Grading, RegradeProgress, Status, SubmissionRecord, SubmissionSummary
 from api.visibility import for_student
-from store import Job, JobStatus, Submission
+from store import Job, JobStatus, Submission, score_of, shown_job
 
 
 def shown_status(status: JobStatus) -> Status:
@@ -27,15 +27,6 @@ def utc(timestamp: float) -> datetime:
 
 def utc_or_none(timestamp: float | None) -> datetime | None:
     return None if timestamp is None else utc(timestamp)
-
-
-def score_of(job: Job | None) -> float | None:
-    return None if job is None or job.results is None else job.results.get("score")
-
-
-def shown_job(jobs: Sequence[Job]) -> Job | None:
-    """The job whose results are shown: the latest graded one."""
-    return next((job for job in reversed(jobs) if job.status == JobStatus.GRADED), None)
 
 
 def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:

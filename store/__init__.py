@@ -7,8 +7,19 @@ time comes from a ``Clock`` (store/clock.py), replaceable in tests.
 """
 
 from store.clock import SYSTEM_CLOCK, Clock, ManualClock, SystemClock
+from store.lti_records import LtiLink, LtiPerson, OutboxScore, ScoreState
+from store.lti_sqlite import SQLiteLtiStore
 from store.protocol import SubmissionStore
-from store.records import FINISHED, Claim, Job, JobReason, JobStatus, Submission
+from store.records import (
+    FINISHED,
+    Claim,
+    Job,
+    JobReason,
+    JobStatus,
+    Submission,
+    score_of,
+    shown_job,
+)
 from store.sqlite import SQLiteStore
 
 __all__ = [
@@ -19,9 +30,16 @@ __all__ = [
     "Job",
     "JobReason",
     "JobStatus",
+    "LtiLink",
+    "LtiPerson",
     "ManualClock",
+    "OutboxScore",
+    "SQLiteLtiStore",
     "SQLiteStore",
+    "ScoreState",
     "Submission",
     "SubmissionStore",
     "SystemClock",
+    "score_of",
+    "shown_job",
 ]

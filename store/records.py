@@ -12,6 +12,7 @@ A job is one request to grade one submission (the upload, or a regrade). Its lif
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -84,3 +85,13 @@ class Claim:
 
     job: Job
     token: str
+
+
+def score_of(job: Job | None) -> float | None:
+    return None if job is None or job.results is None else job.results.get("score")
+
+
+def shown_job(jobs: Sequence[Job]) -> Job | None:
+    """The job whose results are shown (and sent to gradebooks): the latest graded one,
+    so a regrade in progress or failed keeps the previous results."""
+    return next((job for job in reversed(jobs) if job.status == JobStatus.GRADED), None)

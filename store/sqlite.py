@@ -15,12 +15,13 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
+from store import database
 from store.clock import SYSTEM_CLOCK, Clock
 from store.records import Claim, Job, JobReason, JobStatus, Submission
 from store.schema import JOB_COLUMNS, SCHEMA
@@ -35,29 +36,10 @@ class SQLiteStore:
         self.files_dir = self.data_dir / "files"
         self.files_dir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.data_dir / "grader.sqlite3"
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")  # persistent: set once for the file
-            db.executescript(SCHEMA)
-        finally:
-            db.close()
+        database.create(self.db_path, SCHEMA)
 
-    @contextmanager
-    def _tx(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
-        """One short transaction on a fresh connection (safe across threads and processes)."""
-        db = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA synchronous=FULL")
-            db.execute("PRAGMA foreign_keys=ON")
-            db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
-            db.execute("COMMIT")
-        finally:
-            db.close()
+    def _tx(self, immediate: bool = False) -> AbstractContextManager[sqlite3.Connection]:
+        return database.transaction(self.db_path, immediate)
 
     # ------------------------------------------------------------------ writing
 

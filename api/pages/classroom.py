@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from api.records import score_of, shown_job, utc
-from store import Job, Submission
+from api.records import utc
+from store import Job, Submission, score_of, shown_job
 
 
 @dataclass(frozen=True)

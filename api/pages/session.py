@@ -95,21 +95,36 @@ class Sessions:
             return anonymous(SessionState.NONE)
         return from_payload(data)
 
-    def write(self, request: Request, response: Response, session: WebSession) -> None:
+    def write(
+        self, request: Request, response: Response, session: WebSession, embedded: bool = False
+    ) -> None:
+        """``embedded``: the session of an LMS launch, whose pages may be shown in the
+        LMS's iframe, where only a ``SameSite=None; Secure`` cookie (partitioned per top
+        site, CHIPS) is sent; a browser accepts that only in a secure context."""
+        cross_site = embedded and secure_context(request)
         response.set_cookie(
             COOKIE,
             self.serializer.dumps(payload(session)),
             max_age=self.max_age + KEEP_EXPIRED,
             path="/",
             httponly=True,
-            samesite="lax",
-            secure=request.url.scheme == "https",
+            samesite="none" if cross_site else "lax",
+            secure=cross_site or request.url.scheme == "https",
+            partitioned=cross_site,
         )
 
     def clear(self, request: Request, response: Response) -> None:
         response.delete_cookie(
             COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
         )
+
+
+LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def secure_context(request: Request) -> bool:
+    """HTTPS, or the loopback address (which browsers treat as secure)."""
+    return request.url.scheme == "https" or request.url.hostname in LOOPBACK
 
 
 def anonymous(state: SessionState) -> WebSession:
@@ -123,7 +138,7 @@ def signed_in(user: User) -> WebSession:
 def payload(session: WebSession) -> dict[str, Any]:
     data: dict[str, Any] = {"c": session.csrf}
     if session.user is not None:
-        data |= {"u": session.user.name, "r": session.user.role}
+        data |= {"u": session.user.name, "r": session.user.role, "d": session.user.display}
     return data
 
 
@@ -132,8 +147,9 @@ def from_payload(data: Any) -> WebSession:
         return anonymous(SessionState.NONE)
     role: Role | None = data.get("r")
     name = data.get("u")
+    display = data.get("d") if isinstance(data.get("d"), str) else ""
     if isinstance(name, str) and role in ("student", "instructor"):
-        return WebSession(csrf=data["c"], user=User(name, role))
+        return WebSession(csrf=data["c"], user=User(name, role, display))
     return WebSession(csrf=data["c"])
 
 

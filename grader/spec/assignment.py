@@ -72,6 +72,8 @@ class Assignment(Model):
         default_factory=lambda: ["numpy"]
     )
     tolerance: Tolerance | None = None
+    # what an LMS gradebook gets (LTI): the latest submission's score, or the best one's
+    gradebook_score: Literal["latest", "best"] = "latest"
     answers: AnswersFile | None = None
     fixtures: dict[Annotated[str, Field(pattern=NAME)], Fixture] = Field(default_factory=dict)
     tests: Annotated[list[TestSpec], Field(min_length=1)]
