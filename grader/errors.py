@@ -38,6 +38,13 @@ At the edges, errors of a protocol rather than of grading:
                                        403 page, or the upload form again with the message.
     TokenFileError  api/auth.py        the operator's tokens file cannot be used: the API
                                        refuses to start, naming the file and the entry.
+    LaunchError     lti/claims.py      an LTI launch refused, with a .code (re-exported by
+                                       lti/launch.py): a 4xx page naming why, nothing kept
+                                       (api/pages/lti_launch.py).
+    RegistryError   lti/registry.py    the operator's LTI platform file cannot be used: the
+                                       service refuses to start, naming file, entry and field.
+    ServiceError    lti/services.py    a platform's grade or roster service failed; .retryable
+                                       says how soon the worker tries again (worker/passback.py).
     ServiceError    cli/client.py      the service refused a request of the `grader` command:
                                        exit 2 for a 4xx, 3 for a 5xx (cli/main.py).
 
