@@ -37,6 +37,8 @@ GRADER_MAX_ATTEMPTS       (3)           grading attempts before a submission is 
 GRADER_LEASE_SECONDS      (30)          a running job unrenewed this long is re-queued
 GRADER_SWEEP_SECONDS      (10)          how often the sweep looks for stuck jobs
 GRADER_QUEUED_GRACE       (60)          a job queued this long without starting is re-sent
+GRADER_PASSBACK_BACKOFF   (5,15,60,180,600)
+    seconds between tries of a score an LMS did not accept (the last repeats)
 """
 
 from __future__ import annotations
@@ -58,6 +60,10 @@ def env_var(name: str, default: str, parse: Callable[[str], Any] = str) -> Any:
 
 def optional_path(text: str) -> Path | None:
     return Path(text) if text else None
+
+
+def seconds_list(text: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in text.split(",") if part.strip())
 
 
 def read(cls: type[T], env: Mapping[str, str]) -> T:
@@ -94,6 +100,9 @@ class WorkerSettings:
     lease_seconds: float = env_var("GRADER_LEASE_SECONDS", "30", float)
     sweep_seconds: float = env_var("GRADER_SWEEP_SECONDS", "10", float)
     queued_grace: float = env_var("GRADER_QUEUED_GRACE", "60", float)
+    passback_backoff: tuple[float, ...] = env_var(
+        "GRADER_PASSBACK_BACKOFF", "5,15,60,180,600", seconds_list
+    )
 
 
 @dataclass(frozen=True)

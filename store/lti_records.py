@@ -5,6 +5,8 @@ An outbox score's life:
 
     pending ──(the LMS accepted it)──> sent
        │  └──(a failure: attempts + 1, next try after a backoff; last_error kept)──┐
+       │     while it waits after a retryable failure, the later scores of its link wait
+       │     behind it, so an LMS gets each column's scores in the order they were made
        │  <─────────────────────────────────────────────────────────────────────────┘
        └──(a newer score for the same person and link was queued)──> superseded
 """
@@ -70,15 +72,17 @@ class OutboxScore:
     next_at: float
     last_error: str | None = None
     sent_at: float | None = None
+    retryable: bool = True  # False after an error that waiting will not fix (a 4xx)
 
 
 OUTBOX_COLUMNS = (
     "id, link_id, person, user_id, job_id, score_given, score_maximum, comment, timestamp, "
-    "state, attempts, created_at, next_at, last_error, sent_at"
+    "state, attempts, created_at, next_at, last_error, sent_at, retryable"
 )
 
 
 def outbox_score(row: tuple[object, ...]) -> OutboxScore:
     values = list(row)
     values[9] = ScoreState(values[9])
+    values[15] = bool(values[15])
     return OutboxScore(*values)  # type: ignore[arg-type]

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS lti_outbox (
     created_at REAL NOT NULL,
     next_at REAL NOT NULL,
     last_error TEXT,
-    sent_at REAL
+    sent_at REAL,
+    retryable INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS lti_outbox_by_state ON lti_outbox (state, next_at);
 CREATE INDEX IF NOT EXISTS lti_outbox_by_target ON lti_outbox (link_id, person, created_at);

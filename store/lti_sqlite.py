@@ -145,7 +145,7 @@ class SQLiteLtiStore:
                 (ScoreState.SUPERSEDED, score.link_id, score.person, ScoreState.PENDING),
             )
             db.execute(
-                f"INSERT INTO lti_outbox ({OUTBOX_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                f"INSERT INTO lti_outbox ({OUTBOX_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                 astuple(score),
             )
         return True
@@ -154,13 +154,27 @@ class SQLiteLtiStore:
         return uuid.uuid4().hex
 
     def due_scores(self, limit: int = 100) -> list[OutboxScore]:
+        """Pending scores that may be sent now, oldest first. A score waiting after a
+        retryable failure (or leased to a sender) holds back the later ones of its link."""
+        now = self.clock.now()
         with self._tx() as db:
             rows = db.execute(
-                f"SELECT {OUTBOX_COLUMNS} FROM lti_outbox WHERE state = ? AND next_at <= ? "
-                "ORDER BY created_at, rowid LIMIT ?",
-                (ScoreState.PENDING, self.clock.now(), limit),
+                f"SELECT {OUTBOX_COLUMNS} FROM lti_outbox WHERE state = ? "
+                "ORDER BY created_at, rowid",
+                (ScoreState.PENDING,),
             ).fetchall()
-        return [outbox_score(r) for r in rows]
+        due: list[OutboxScore] = []
+        held: set[str] = set()
+        for score in map(outbox_score, rows):
+            if score.link_id in held:
+                continue
+            if score.next_at <= now:
+                due.append(score)
+            elif score.retryable:
+                held.add(score.link_id)
+            if len(due) == limit:
+                break
+        return due
 
     def take_score(self, score_id: str, lease_seconds: float) -> OutboxScore | None:
         """The score, if still pending and due, leased to this sender for a while."""
@@ -185,12 +199,14 @@ class SQLiteLtiStore:
                 (ScoreState.SENT, self.clock.now(), score_id, ScoreState.PENDING),
             )
 
-    def mark_failed(self, score_id: str, error: str, retry_at: float) -> None:
+    def mark_failed(
+        self, score_id: str, error: str, retry_at: float, retryable: bool = True
+    ) -> None:
         with self._tx(immediate=True) as db:
             db.execute(
-                "UPDATE lti_outbox SET attempts = attempts + 1, last_error = ?, next_at = ? "
-                "WHERE id = ? AND state = ?",
-                (error[:2000], retry_at, score_id, ScoreState.PENDING),
+                "UPDATE lti_outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, "
+                "retryable = ? WHERE id = ? AND state = ?",
+                (error[:2000], retry_at, int(retryable), score_id, ScoreState.PENDING),
             )
 
     def latest_scores(self, assignment_id: str) -> dict[str, OutboxScore]:

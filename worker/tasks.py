@@ -1,6 +1,9 @@
 """Celery tasks: thin shells that pass job ids to worker.jobs.
 
 - ``grade_job(job_id)``: grade one job (claim, sandbox, verdict).
+- ``pass_back()``: queue the scores LMS gradebooks are owed and send the due ones
+  (worker/passback.py); after each grading, and from every sweep when an LMS is
+  registered, so a score waits at most a sweep and its backoff.
 - ``sweep()``: re-send jobs the queue may have lost (see SQLiteStore.due_for_enqueue). It
   runs in every worker, every GRADER_SWEEP_SECONDS and once at start-up, so a job
   whose worker was killed is graded soon after any worker runs again. It also
@@ -15,13 +18,19 @@ import os
 import threading
 from functools import cache
 
+import httpx
 from celery.signals import worker_ready
 
+from grader.errors import SpecError
+from grader.spec import Assignment, load_assignment
+from lti.keys import ToolKey
+from lti.registry import Registry
 from sandbox.docker_sandbox import DockerSandbox
-from store import SQLiteStore
+from store import SYSTEM_CLOCK, SQLiteLtiStore, SQLiteStore
 from worker import janitor
 from worker.app import app, settings
 from worker.jobs import GraderCache, JobRunner, OutcomeKind
+from worker.passback import Passback
 
 log = logging.getLogger(__name__)
 RETRY_BACKOFF = (5, 20, 60)  # seconds before a released job is sent again
@@ -46,13 +55,55 @@ def runner() -> JobRunner:
 
 # The sweep runs in the main worker process and opens a Docker connection there; a pool
 # process forked later (to replace one that died) must open its own, not share that socket.
-os.register_at_fork(after_in_child=lambda: (sandbox.cache_clear(), runner.cache_clear()))
+os.register_at_fork(
+    after_in_child=lambda: (sandbox.cache_clear(), runner.cache_clear(), passback.cache_clear())
+)
+
+
+@cache
+def passback() -> Passback | None:
+    """The gradebook sender, when LMSs are registered (GRADER_LTI_CONFIG)."""
+    registry = Registry.load(settings.lti_config)
+    if not registry:
+        return None
+    return Passback(
+        store(),
+        SQLiteLtiStore(settings.data_dir),
+        spec_or_none,
+        registry,
+        ToolKey.load_or_create(settings.data_dir),
+        httpx.Client(timeout=10),
+        SYSTEM_CLOCK,
+        settings.worker.passback_backoff,
+    )
+
+
+def spec_or_none(assignment_id: str) -> Assignment | None:
+    try:
+        return load_assignment(settings.assignments_dir / assignment_id)
+    except (OSError, SpecError):  # an assignment that cannot be loaded has no score to send
+        log.exception("assignment %s: no spec, its scores wait", assignment_id)
+        return None
+
+
+@app.task(name="pass_back")
+def pass_back() -> int:
+    sender = passback()
+    if sender is None:
+        return 0
+    sender.sync()
+    return sender.send_due()
 
 
 @app.task(name="grade_job")
 def grade_job(job_id: str) -> str:
     outcome = runner().run(job_id)
     log.info("job %s: %s %s", job_id, outcome.kind, outcome.detail)
+    if outcome.kind == OutcomeKind.GRADED and passback() is not None:
+        try:
+            pass_back.delay()
+        except Exception:  # the queue is down: the sweep sends the score
+            log.exception("job %s: could not queue pass_back", job_id)
     if outcome.kind == OutcomeKind.RELEASED:
         job = store().job(job_id)
         attempt = job.attempts if job else 1
@@ -75,6 +126,8 @@ def sweep() -> int:
         grade_job.delay(job_id)
     if ids:
         log.info("sweep re-sent %d job(s): %s", len(ids), ", ".join(ids))
+    if passback() is not None:
+        pass_back.delay()
     reaped = janitor.reap(store(), sandbox())
     if reaped:
         log.info("sweep removed the leftover containers of %s", ", ".join(reaped))

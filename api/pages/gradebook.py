@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from api.pages.classroom import ClassSummary
@@ -24,16 +25,18 @@ HEADER = ("name", "score", "max_score", "submitted_at")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def grades_csv(summary: ClassSummary) -> str:
+def grades_csv(summary: ClassSummary, names: Mapping[str, str] | None = None) -> str:
     """One row per student, in the summary's order; an ungraded student's score is empty.
+    ``names``: how to name a student (an LMS user's name) instead of their key.
     Lines end in ``\\r\\n``, as the csv module (and RFC 4180) writes them."""
+    names = names or {}
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
     for row in summary.students:
         writer.writerow(
             (
-                text_cell(row.student),
+                text_cell(names.get(row.student) or row.student),
                 "" if row.latest_score is None else number(row.latest_score),
                 number(summary.max_score),
                 iso_utc(row.latest_at),

@@ -12,6 +12,8 @@ from api import records
 from api.errors import ApiError
 from api.pages import charts, classroom, gradebook
 from api.pages.access import PageInstructor, Session, checked_form
+from api.pages.gradebook_sync import lms_view
+from api.pages.lti_tool import LtiTool
 from api.pages.rendering import page
 from api.schemas import RegradeProgress
 from api.services import Services, services
@@ -34,10 +36,14 @@ def regrade_progress(svc: Services, regrade_id: str, assignment_id: str) -> Regr
     return records.progress(regrade_id, assignment_id, found[1])
 
 
-def dashboard_context(svc: Services, assignment_id: str, regrade: str | None) -> dict[str, Any]:
+def dashboard_context(
+    svc: Services, tool: LtiTool | None, assignment_id: str, regrade: str | None
+) -> dict[str, Any]:
     spec = svc.assignments.spec(assignment_id)
     summary = class_summary(svc, assignment_id)
+    submitted = {row.student for row in summary.students}
     return {
+        "lms": lms_view(tool, assignment_id, submitted),
         "title": f"{spec.title}: dashboard",
         "assignment": spec,
         "summary": summary,
@@ -58,7 +64,8 @@ async def dashboard(
     svc: Svc,
     regrade: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Response:
-    context = await run_in_threadpool(dashboard_context, svc, assignment_id, regrade)
+    tool = getattr(request.app.state, "lti", None)
+    context = await run_in_threadpool(dashboard_context, svc, tool, assignment_id, regrade)
     return page(request, "dashboard.html", session, context)
 
 
@@ -84,8 +91,11 @@ def regrade_status(
 
 
 @router.get("/assignments/{assignment_id}/grades.csv")
-def grades(assignment_id: str, _: PageInstructor, svc: Svc) -> Response:
-    text = gradebook.grades_csv(class_summary(svc, assignment_id))
+def grades(request: Request, assignment_id: str, _: PageInstructor, svc: Svc) -> Response:
+    tool = getattr(request.app.state, "lti", None)
+    people = tool.records.people() if isinstance(tool, LtiTool) else {}
+    names = {key: person.name for key, person in people.items() if person.name}
+    text = gradebook.grades_csv(class_summary(svc, assignment_id), names)
     disposition = f'attachment; filename="{assignment_id}-grades.csv"'
     return Response(
         text, media_type="text/csv; charset=utf-8", headers={"Content-Disposition": disposition}

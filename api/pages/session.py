@@ -100,7 +100,8 @@ class Sessions:
     ) -> None:
         """``embedded``: the session of an LMS launch, whose pages may be shown in the
         LMS's iframe, where only a ``SameSite=None; Secure`` cookie (partitioned per top
-        site, CHIPS) is sent; a browser accepts that only in a secure context."""
+        site, CHIPS) is sent; that needs HTTPS. Over plain HTTP (a developer's machine)
+        it is ``Lax``, which works when the LMS and the tool are the same site."""
         cross_site = embedded and secure_context(request)
         response.set_cookie(
             COOKIE,
@@ -119,12 +120,10 @@ class Sessions:
         )
 
 
-LOOPBACK = ("localhost", "127.0.0.1", "[::1]", "::1")
-
-
 def secure_context(request: Request) -> bool:
-    """HTTPS, or the loopback address (which browsers treat as secure)."""
-    return request.url.scheme == "https" or request.url.hostname in LOOPBACK
+    """Whether the request came over HTTPS (directly, or as the proxy in front says,
+    with uvicorn's --proxy-headers): only then may a cookie be ``SameSite=None``."""
+    return request.url.scheme == "https"
 
 
 def anonymous(state: SessionState) -> WebSession:

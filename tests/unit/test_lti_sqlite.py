@@ -106,3 +106,23 @@ def test_a_failure_keeps_the_score_pending_until_its_next_try(
     assert lti.due_scores() == []
     sent = lti.latest_scores("cs189_hw2")[ANN.key]
     assert (sent.state, sent.attempts, sent.last_error) == (ScoreState.SENT, 2, None)
+
+
+def test_a_score_waiting_after_a_retryable_failure_holds_back_its_links_later_ones(
+    lti: SQLiteLtiStore, clock: ManualClock
+) -> None:
+    bob = LtiPerson("lti-bob", LINK.issuer, "sub-bob", "Bob", "", "student")
+    lti.save_launch(LINK, bob, enrol=True)
+    first = score(lti, "job-1", 20, clock)
+    lti.queue_score(first)
+    clock.advance(1)
+    second = replace(score(lti, "job-2", 30, clock), person=bob.key, user_id=bob.subject)
+    lti.queue_score(second)
+    assert lti.take_score(first.id, 60) is not None
+    lti.mark_failed(first.id, "HTTP 503", retry_at=clock.now() + 10)
+    assert lti.due_scores() == []  # Bob's waits behind Ann's, in order
+    clock.advance(10)
+    assert [s.id for s in lti.due_scores()] == [first.id, second.id]
+    assert lti.take_score(first.id, 60) is not None
+    lti.mark_failed(first.id, "HTTP 404 no such user", clock.now() + 600, retryable=False)
+    assert [s.id for s in lti.due_scores()] == [second.id]  # a refusal holds nothing back

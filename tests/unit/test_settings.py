@@ -29,6 +29,7 @@ ENV = {
     "GRADER_LEASE_SECONDS": "12.5",
     "GRADER_SWEEP_SECONDS": "3",
     "GRADER_QUEUED_GRACE": "90",
+    "GRADER_PASSBACK_BACKOFF": "1, 2,4",
 }
 
 
@@ -57,6 +58,7 @@ def test_every_variable_is_read_into_its_group() -> None:
             lease_seconds=12.5,
             sweep_seconds=3.0,
             queued_grace=90.0,
+            passback_backoff=(1.0, 2.0, 4.0),
         ),
     )
 
@@ -86,6 +88,7 @@ def test_the_defaults() -> None:
             lease_seconds=30.0,
             sweep_seconds=10.0,
             queued_grace=60.0,
+            passback_backoff=(5.0, 15.0, 60.0, 180.0, 600.0),
         ),
     )
 

@@ -70,4 +70,6 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-testid=submission-status][data-poll]").forEach(followSubmission);
   document.querySelectorAll("[data-testid=regrade-progress][data-poll]").forEach(followRegrade);
   document.querySelectorAll("form[data-dropzone]").forEach(dropZone);
+  // A form that only carries a message on to the LMS (deep linking) sends itself.
+  document.querySelectorAll("form[data-autosubmit]").forEach((form) => form.submit());
 });
