@@ -165,12 +165,19 @@ def kill_everyone_else(child: int) -> None:
     if os.getpid() == 1:
         with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)  # as PID 1 this spares only ourselves
-    else:  # running outside a container (tests of the runner): the child's group only
+        reap(-1)
+    else:  # running outside a container (tests of the runner): the child's group only,
+        # and only it is waited for: the host process may have children of its own
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(child, signal.SIGKILL)
+        reap(-child)
+
+
+def reap(which: int) -> None:
+    """Wait for every child that ``waitpid(which)`` names (-1: all; -pgid: a group)."""
     while True:
         try:
-            os.waitpid(-1, 0)
+            os.waitpid(which, 0)
         except ChildProcessError:
             return
         except InterruptedError:

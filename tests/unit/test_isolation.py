@@ -192,3 +192,20 @@ def test_oom_kills_reads_the_cgroup_counter(
         if text is not None:
             path.write_text(text)
     assert isolation.oom_kills(tuple(str(p) for p in files)) == kills
+
+
+def test_outside_a_container_only_the_jobs_processes_are_waited_for(fork: ForkIsolation) -> None:
+    """The host process (here pytest, which may be running a browser driver) has
+    children of its own: finishing a job must neither wait for them nor kill them."""
+    import subprocess
+
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        started = time.monotonic()
+        entry, _ = run(fork, lambda: wire.ok())
+        assert entry["status"] == "ok"
+        assert time.monotonic() - started < 10
+        assert bystander.poll() is None  # untouched
+    finally:
+        bystander.kill()
+        bystander.wait()
