@@ -21,7 +21,7 @@ from itsdangerous import BadSignature
 from api.auth import User
 from api.errors import ApiError
 from api.pages.access import PageInstructor, Session, checked_form, sessions_of
-from api.pages.lti_tool import LtiTool, lti_tool
+from api.pages.lti_tool import LtiTool, launch_from_dict, lti_tool
 from api.pages.rendering import page
 from api.pages.session import signed_in
 from api.services import Services, services
@@ -63,9 +63,7 @@ def launch_of(tool: LtiTool, ticket: str) -> Launch:
         raise ApiError(
             400, "expired", "this choice has expired: add the tool again from the LMS"
         ) from None
-    fields = {f.name for f in dataclasses.fields(Launch)}
-    values = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in fields}
-    return Launch(**values)
+    return launch_from_dict(data)
 
 
 @router.post("/deep-link", response_class=HTMLResponse)

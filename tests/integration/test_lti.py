@@ -43,10 +43,13 @@ NOTHING = b"def unrelated():\n    return 0\n"  # graded fast: every test fails, 
 GRADING_MS = 180_000
 
 
+World = tuple[Stack, LmsEmulator, LmsEmulator]
+
+
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, docker_sandbox: object
-) -> Iterator[tuple[Stack, LmsEmulator]]:
+def world(tmp_path_factory: pytest.TempPathFactory, docker_sandbox: object) -> Iterator[World]:
+    """The stack, an LMS at the same site (127.0.0.1), and one at another ("localhost"),
+    whose course page holds the tool in a third-party iframe."""
     root = tmp_path_factory.mktemp("lti")
     config = root / "lti.yaml"
     stack = Stack(
@@ -56,7 +59,10 @@ def world(
         GRADER_SWEEP_SECONDS="1",
     )
     lms = LmsEmulator(tool_url=stack.base_url)
-    config.write_text(yaml.safe_dump([lms.registration()]))
+    other = LmsEmulator(tool_url=stack.base_url, host="localhost", client_id="grader-elsewhere")
+    config.write_text(yaml.safe_dump([lms.registration(), other.registration("Elsewhere")]))
+    other.add_user("sam", "Sam Elsewhere", "sam@elsewhere.edu")
+    other.add_resource_link(LINK, "CS189 HW2", custom={"assignment_id": ASSIGNMENT})
     lms.add_user("sam", "Sam Student", "sam@example.edu")
     lms.add_user("ana", "Ana Absent", "ana@example.edu")
     lms.add_user("pat", "Pat Professor", "pat@example.edu", roles=(INSTRUCTOR,))
@@ -66,13 +72,15 @@ def world(
     lms.add_lineitem("CS189 HW2", 37, resource_link_id=LINK)
     try:
         lms.start()
+        other.start()
         stack.start_redis()
         stack.start_worker()
         stack.start_api()
-        yield stack, lms
+        yield stack, lms, other
     finally:
         stack.stop()
         lms.stop()
+        other.stop()
 
 
 def records(stack: Stack) -> SQLiteLtiStore:
@@ -177,9 +185,9 @@ REFUSALS: dict[str, Callable[[LmsEmulator], Tamper]] = {
 
 @pytest.mark.parametrize("case", sorted(REFUSALS))
 def test_an_invalid_launch_is_refused_and_keeps_nothing(
-    world: tuple[Stack, LmsEmulator], browsers: Browsers, case: str
+    world: World, browsers: Browsers, case: str
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     good = browsers()
     valid = launch_over_http(stack, lms, good, "s0", resource_link_id=LINK)
     assert valid.status_code == 303 and valid.headers["location"] == f"/assignments/{ASSIGNMENT}"
@@ -194,9 +202,9 @@ def test_an_invalid_launch_is_refused_and_keeps_nothing(
 
 
 def test_a_launch_whose_state_is_not_this_browsers_is_refused(
-    world: tuple[Stack, LmsEmulator], browsers: Browsers
+    world: World, browsers: Browsers
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     client = browsers()
     login = client.post(f"{stack.base_url}/lti/login", data=lms.login_params("s2", LINK))
     form = form_fields(client.get(login.headers["location"]).text)
@@ -211,9 +219,9 @@ def test_a_launch_whose_state_is_not_this_browsers_is_refused(
 
 
 def test_a_launch_opens_the_assignment_and_the_score_reaches_the_gradebook(
-    world: tuple[Stack, LmsEmulator], new_page: NewPage
+    world: World, new_page: NewPage
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     page = new_page()
     page.goto(lms.launch_url("sam", LINK))
     page.wait_for_url(f"{stack.base_url}/assignments/{ASSIGNMENT}")
@@ -238,9 +246,9 @@ def test_a_launch_opens_the_assignment_and_the_score_reaches_the_gradebook(
 
 
 def test_deep_linking_adds_an_assignment_with_its_gradebook_column(
-    world: tuple[Stack, LmsEmulator], new_page: NewPage, browsers: Browsers
+    world: World, new_page: NewPage, browsers: Browsers
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     page = new_page()
     page.goto(lms.launch_url("pat", None, message_type=DEEP_LINKING_REQUEST))
     choice = page.locator(f"[data-testid=deep-link-choice][value={ASSIGNMENT}]")
@@ -264,9 +272,9 @@ def test_deep_linking_adds_an_assignment_with_its_gradebook_column(
 
 
 def test_the_dashboard_shows_gradebook_sync_and_who_has_not_submitted(
-    world: tuple[Stack, LmsEmulator], new_page: NewPage, browsers: Browsers
+    world: World, new_page: NewPage, browsers: Browsers
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     client = browsers()
     launch_over_http(stack, lms, client, "sam", resource_link_id=LINK)
     if not accepted(lms, "sam"):  # run alone: Sam has not submitted yet
@@ -287,9 +295,9 @@ def test_the_dashboard_shows_gradebook_sync_and_who_has_not_submitted(
 
 
 def test_scores_wait_out_an_lms_outage_and_arrive_once_in_order(
-    world: tuple[Stack, LmsEmulator], browsers: Browsers
+    world: World, browsers: Browsers
 ) -> None:
-    stack, lms = world
+    stack, lms, _ = world
     students = ["s0", "s1", "s2"]
     clients = {s: browsers() for s in students}
     for student, client in clients.items():
@@ -320,3 +328,47 @@ def test_scores_wait_out_an_lms_outage_and_arrive_once_in_order(
     assert sorted(ours) == students and len(ours) == len(set(ours))  # each once
     assert ours == students  # in the order they were graded
     assert not [r for r in lms.score_posts if r.outcome == "ignored"]
+
+
+# ------------------------------------------------------------------ without the state cookie
+
+
+def test_in_a_third_party_iframe_the_launch_is_checked_with_platform_storage(
+    world: World, new_page: NewPage
+) -> None:
+    stack, _, other = world
+    page = new_page()
+    page.goto(other.launch_url("sam", LINK, storage_target="_parent"))
+    tool = page.frame(name="tool")
+    assert tool is not None
+    tool.wait_for_url(lambda url: url.startswith(stack.base_url) and "/lti/" not in url)
+    # accepted, on to the assignment; over plain HTTP the session cookie cannot be kept in
+    # a third-party iframe either, so the page asks to sign in (over HTTPS it is a
+    # partitioned SameSite=None cookie, which is kept)
+    assert tool.url.endswith(("/assignments/cs189_hw2", "/login?next=%2Fassignments%2Fcs189_hw2"))
+    shot(page, "iframe-storage")
+    kept = [m for m in other.storage_messages if m["message"]["subject"] == "lti.put_data"]
+    read = [m for m in other.storage_messages if m["message"]["subject"] == "lti.get_data"]
+    assert kept and read and kept[-1]["message"]["key"] == read[-1]["message"]["key"]
+    assert read[-1]["response"]["value"] == kept[-1]["message"]["value"]
+    people = records(stack).people().values()
+    assert ("sam", other.issuer) in {(p.subject, p.issuer) for p in people}
+
+
+def test_without_its_cookie_or_platform_storage_a_launch_offers_a_new_window(
+    world: World, new_page: NewPage, browsers: Browsers
+) -> None:
+    stack, lms, _ = world
+    began = browsers()
+    login = began.post(f"{stack.base_url}/lti/login", data=lms.login_params("ana", LINK))
+    form = form_fields(began.get(login.headers["location"]).text)
+    framed = browsers()  # the iframe: it never got the state cookie
+    offered = framed.post(form.action, data=form.fields)
+    assert offered.status_code == 401 and "does not belong to this browser" in offered.text
+    match = re.search(r'href="(/lti/login\?[^"]+)"[^>]*data-testid="lti-new-window"', offered.text)
+    assert match is not None, offered.text[-800:]
+    page = new_page()
+    page.goto(stack.base_url + match.group(1).replace("&amp;", "&"))  # the new window
+    page.wait_for_url(f"{stack.base_url}/assignments/{ASSIGNMENT}")
+    expect(page.locator(".who")).to_contain_text("Ana Absent")
+    shot(page, "new-window")

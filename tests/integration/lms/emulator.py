@@ -20,6 +20,9 @@ class LmsEmulator(Oidc, Ags, Nrps, DeepLinking, Server):
 
     ``url`` (``http://127.0.0.1:<port>``, the issuer) is fixed at construction, so
     ``registration()`` can be written into the tool's config before either starts.
+    ``host="localhost"`` names it differently (it still listens on 127.0.0.1 only), so
+    that it and a tool at 127.0.0.1 are different sites for the browser: the tool in
+    the course page's iframe is then third-party, and its Lax cookies stay home.
 
     Switches and knobs a test may set at any time: ``next_token_tamper``, ``clock``,
     ``allowed_scopes``, ``access_token_lifetime``, ``members_page_size``,
@@ -31,6 +34,7 @@ class LmsEmulator(Oidc, Ags, Nrps, DeepLinking, Server):
         tool_url: str,
         *,
         port: int | None = None,
+        host: str = "127.0.0.1",
         client_id: str = "grader-tool",
         deployment_ids: tuple[str, ...] = ("deployment-1",),
         context_id: str = "course-1",
@@ -39,7 +43,7 @@ class LmsEmulator(Oidc, Ags, Nrps, DeepLinking, Server):
     ) -> None:
         self.tool_url = tool_url.rstrip("/")
         self.port = port or free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"http://{host}:{self.port}"
         self.client_id = client_id
         self.deployment_ids = list(deployment_ids)
         self.context = {
