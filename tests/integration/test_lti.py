@@ -372,3 +372,26 @@ def test_without_its_cookie_or_platform_storage_a_launch_offers_a_new_window(
     page.wait_for_url(f"{stack.base_url}/assignments/{ASSIGNMENT}")
     expect(page.locator(".who")).to_contain_text("Ana Absent")
     shot(page, "new-window")
+
+
+def test_a_link_without_a_gradebook_column_gets_one_for_its_scores(
+    world: World, browsers: Browsers
+) -> None:
+    stack, lms, _ = world
+    lms.add_user("kim", "Kim Newcolumn", "kim@example.edu")
+    lms.add_resource_link("bare", "CS189 HW2, no column yet", custom={"assignment_id": ASSIGNMENT})
+    client = browsers()
+    assert launch_over_http(stack, lms, client, "kim", resource_link_id="bare").status_code == 303
+    submission = upload_over_http(stack, client, NOTHING)
+    wait_for("Kim's grading", lambda: graded(stack, client, submission))
+    wait_for("Kim's score", lambda: lms.lineitem_for("bare") and accepted(lms, "kim", "bare"))
+    created = [
+        r for r in lms.recorded("lineitems") if r.method == "POST" and r.outcome == "ok"
+    ]
+    assert len(created) == 1, [(r.method, r.outcome, r.body) for r in created]
+    body = created[0].body
+    assert (body["scoreMaximum"], body["resourceId"], body["resourceLinkId"]) == (
+        37,
+        ASSIGNMENT,
+        "bare",
+    )
