@@ -98,7 +98,9 @@ class Passback:
             score_given=float(results.get("score", 0.0)),
             score_maximum=float(spec.max_score),
             comment=summary[0] if summary else "",
-            timestamp=iso(job.finished_at or now),
+            # when the score was queued, not when its job finished: with "best" the score
+            # may move back to an older job, and the LMS keeps only the newest timestamp
+            timestamp=iso(now),
             state=ScoreState.PENDING,
             attempts=0,
             created_at=now,
