@@ -27,8 +27,11 @@ ACTION_TIMEOUT_MS = 20_000
 NewPage = Callable[..., Page]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an
+    asyncio loop marked running in the main thread until it stops, and later tests that
+    run their own loop (asyncio.run) would fail."""
     if not CHROMIUM.exists():
         missing(f"no Chromium at {CHROMIUM} (apt-get install chromium; make setup)")
     playwright = sync_playwright().start()
