@@ -22,6 +22,7 @@ import json
 import sys
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 
@@ -34,6 +35,10 @@ from grader.grading import Grader
 from grader.submission import read_path
 from sandbox.docker_sandbox import DockerSandbox
 from store.records import JobStatus
+
+# Modules that add commands: each has ``register(commands)``, which adds its subparsers
+# with ``set_defaults(run=FUNCTION)``; FUNCTION(args, settings) returns the exit status.
+COMMAND_MODULES: tuple[ModuleType, ...] = ()
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:
@@ -55,6 +60,8 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     submit.add_argument("files", type=Path, nargs="+", help="the files, or one .zip")
     submit.set_defaults(remote=submit_remotely)
     regrade.set_defaults(remote=regrade_remotely)
+    for module in COMMAND_MODULES:
+        module.register(commands)
     return parser
 
 
@@ -63,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser(settings).parse_args(argv)
     if args.command == "grade":
         return grade_locally(args, settings)
+    if hasattr(args, "run"):  # a command of a module in COMMAND_MODULES
+        return int(args.run(args, settings))
     return call_service(args)
 
 
