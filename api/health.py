@@ -35,4 +35,3 @@ def reachable(name: str, probe: Probe) -> bool:
     except Exception as exc:
         log.warning("health: %s unreachable: %s", name, exc)
         return False
-

@@ -43,9 +43,7 @@ SCOPE_LINEITEM = AGS_SCOPE + "lineitem"
 SCOPE_LINEITEM_READONLY = AGS_SCOPE + "lineitem.readonly"
 SCOPE_RESULT_READONLY = AGS_SCOPE + "result.readonly"
 SCOPE_SCORE = AGS_SCOPE + "score"
-SCOPE_MEMBERSHIPS = (
-    "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-)
+SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 
 LIS_VOCABULARY = "http://purl.imsglobal.org/vocab/lis/v2/"
 INSTRUCTOR = "instructor"
@@ -94,7 +92,7 @@ class Launch:
 
     @property
     def role(self) -> str:
-        """"instructor" when any role is a teaching one, else "student"."""
+        """ "instructor" when any role is a teaching one, else "student"."""
         return INSTRUCTOR if any(is_teaching(r) for r in self.roles) else STUDENT
 
     @property
@@ -117,7 +115,7 @@ def principal_role(role: str) -> str | None:
         return role or None
     if not role.startswith(LIS_VOCABULARY) or "#" not in role:
         return None
-    path, name = role[len(LIS_VOCABULARY):].split("#", 1)
+    path, name = role[len(LIS_VOCABULARY) :].split("#", 1)
     parts = path.split("/")
     if len(parts) == 2 and parts[0] == "membership":  # membership/<Principal>#<sub-role>
         return parts[1]
@@ -170,8 +168,11 @@ def _check_kind(version: object, message_type: object) -> None:
     if version != LTI_VERSION:
         raise LaunchError("bad_message", f"LTI version {version!r} is not {LTI_VERSION}")
     if message_type not in MESSAGE_TYPES:
-        raise LaunchError("bad_message", f"message type {message_type!r} is not one this "
-                          f"tool handles ({', '.join(MESSAGE_TYPES)})")
+        raise LaunchError(
+            "bad_message",
+            f"message type {message_type!r} is not one this "
+            f"tool handles ({', '.join(MESSAGE_TYPES)})",
+        )
 
 
 def _require(value: object, name: str) -> str:

@@ -37,8 +37,14 @@ def resource_link_item(title: str, url: str, assignment_id: str, points: float) 
     }
 
 
-def response_jwt(key: ToolKey, launch: Launch, items: list[dict], now: float,
-                 message: str | None = None, error: str | None = None) -> str:
+def response_jwt(
+    key: ToolKey,
+    launch: Launch,
+    items: list[dict],
+    now: float,
+    message: str | None = None,
+    error: str | None = None,
+) -> str:
     """The signed LtiDeepLinkingResponse for a deep-linking launch: iss is our client_id,
     aud the platform; ``data`` is echoed as the platform asked. message and error are
     optional texts the platform may show (msg, errormsg)."""

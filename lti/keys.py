@@ -72,8 +72,7 @@ class ToolKey:
 
     def sign(self, claims: dict[str, Any]) -> str:
         """A JWT of these claims, RS256, the header naming this key's kid."""
-        return jwt.encode(claims, self._private_key, algorithm=ALGORITHM,
-                          headers={"kid": self.kid})
+        return jwt.encode(claims, self._private_key, algorithm=ALGORITHM, headers={"kid": self.kid})
 
 
 def thumbprint(public_key: rsa.RSAPublicKey) -> str:
@@ -93,8 +92,9 @@ def _rsa_members(public_key: rsa.RSAPublicKey) -> dict[str, str]:
 def _create(path: Path) -> None:
     """Write a new key to ``path`` unless another process gets there first."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     temp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -43,9 +43,12 @@ class KeySets:
     every ten seconds per URL, so tokens with made-up kids cannot make us hammer the
     platform."""
 
-    def __init__(self, http: httpx.Client | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 refetch_interval: float = REFETCH_INTERVAL) -> None:
+    def __init__(
+        self,
+        http: httpx.Client | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        refetch_interval: float = REFETCH_INTERVAL,
+    ) -> None:
         """http None: a client of our own (so callers need not import httpx)."""
         self._http = http if http is not None else httpx.Client(timeout=FETCH_TIMEOUT)
         self._clock = clock
@@ -67,10 +70,11 @@ class KeySets:
         if kid in fetched.keys:
             return fetched.keys[kid]
         if fetched.error:
-            raise LaunchError("unknown_key", f"cannot read the key set at {url}: "
-                              f"{fetched.error}")
-        raise LaunchError("unknown_key", f"the key set of {platform.issuer} at {url} has "
-                          f"no RS256 key with kid {kid!r}")
+            raise LaunchError("unknown_key", f"cannot read the key set at {url}: {fetched.error}")
+        raise LaunchError(
+            "unknown_key",
+            f"the key set of {platform.issuer} at {url} has no RS256 key with kid {kid!r}",
+        )
 
     def _may_refetch(self, fetched: _Fetched) -> bool:
         return self._clock() - fetched.at >= self._interval
@@ -96,13 +100,23 @@ class KeySets:
 
 def _usable(key: PyJWK) -> bool:
     """An RSA signing key for RS256 with a kid: the only kind a launch may be signed with."""
-    return (key.key_type == "RSA" and key.algorithm_name == ALGORITHM and bool(key.key_id)
-            and key.public_key_use in (None, "sig"))
+    return (
+        key.key_type == "RSA"
+        and key.algorithm_name == ALGORITHM
+        and bool(key.key_id)
+        and key.public_key_use in (None, "sig")
+    )
 
 
-def validate(id_token: str, registry: Registry, keysets: KeySets,
-             use_nonce: Callable[[str, str, float], bool], now: float,
-             leeway: float = 60, expected_nonce: str | None = None) -> Launch:
+def validate(
+    id_token: str,
+    registry: Registry,
+    keysets: KeySets,
+    use_nonce: Callable[[str, str, float], bool],
+    now: float,
+    leeway: float = 60,
+    expected_nonce: str | None = None,
+) -> Launch:
     """The Launch of a posted id_token, or LaunchError naming why it is refused.
 
     ``use_nonce(issuer, nonce, exp)`` records the nonce and returns False if it was seen
@@ -121,11 +135,15 @@ def validate(id_token: str, registry: Registry, keysets: KeySets,
     if not isinstance(nonce, str) or not nonce:
         raise LaunchError("bad_message", "the nonce claim is not a non-empty string")
     if expected_nonce is not None and nonce != expected_nonce:
-        raise LaunchError("wrong_state", "the id_token's nonce is not the one this browser's "
-                          "login sent: the launch did not start here")
+        raise LaunchError(
+            "wrong_state",
+            "the id_token's nonce is not the one this browser's "
+            "login sent: the launch did not start here",
+        )
     if not use_nonce(platform.issuer, nonce, float(claims["exp"])):
-        raise LaunchError("replayed_nonce", "this id_token's nonce was used before: a "
-                          "launch is accepted once")
+        raise LaunchError(
+            "replayed_nonce", "this id_token's nonce was used before: a launch is accepted once"
+        )
     return launch
 
 
@@ -137,8 +155,9 @@ def _header(id_token: str) -> dict[str, Any]:
         raise LaunchError("bad_message", f"the id_token is not a JWT: {e}") from e
     alg = header.get("alg")
     if alg != ALGORITHM:
-        raise LaunchError("bad_algorithm", f"the id_token is signed with {alg!r}; only "
-                          f"{ALGORITHM} is accepted")
+        raise LaunchError(
+            "bad_algorithm", f"the id_token is signed with {alg!r}; only {ALGORITHM} is accepted"
+        )
     return header
 
 
@@ -161,13 +180,18 @@ def _platform(registry: Registry, claims: dict[str, Any]) -> Platform:
         raise LaunchError("unknown_issuer", f"issuer {issuer!r} is not a registered platform")
     audiences, azp = _audiences(claims), claims.get("azp")
     if azp is None and len(audiences) > 1:
-        raise LaunchError("wrong_audience", f"the id_token has several audiences {audiences} "
-                          "and no azp to say which is this tool")
+        raise LaunchError(
+            "wrong_audience",
+            f"the id_token has several audiences {audiences} and no azp to say which is this tool",
+        )
     client_id = azp if azp is not None else (audiences[0] if audiences else None)
     platform = registry.find(issuer, client_id) if isinstance(client_id, str) else None
     if platform is None:
-        raise LaunchError("wrong_audience", f"the id_token is for {audiences} (azp {azp!r}), "
-                          f"not a client_id this tool has at {issuer}")
+        raise LaunchError(
+            "wrong_audience",
+            f"the id_token is for {audiences} (azp {azp!r}), "
+            f"not a client_id this tool has at {issuer}",
+        )
     return platform
 
 
@@ -198,15 +222,21 @@ _DECODE_REASONS = {
 
 def _decode(id_token: str, key: PyJWK, platform: Platform) -> dict[str, Any]:
     """Signature, issuer, audience and the presence of the required claims, by PyJWT."""
-    options = {"require": REQUIRED, "verify_exp": False, "verify_iat": False,
-               "verify_nbf": False}
+    options = {"require": REQUIRED, "verify_exp": False, "verify_iat": False, "verify_nbf": False}
     try:
-        return jwt.decode(id_token, key, algorithms=[ALGORITHM], audience=platform.client_id,
-                          issuer=platform.issuer, options=options)
+        return jwt.decode(
+            id_token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            options=options,
+        )
     except jwt.PyJWTError as e:
         code = next(c for kind, c in _DECODE_ERRORS if isinstance(e, kind))
-        raise LaunchError(code, f"{_DECODE_REASONS.get(code, 'the id_token is invalid')}: "
-                          f"{e}") from e
+        raise LaunchError(
+            code, f"{_DECODE_REASONS.get(code, 'the id_token is invalid')}: {e}"
+        ) from e
 
 
 def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
@@ -215,8 +245,9 @@ def _check_times(claims: dict[str, Any], now: float, leeway: float) -> None:
         raise LaunchError("expired", f"the id_token expired {now - exp:.0f} s ago")
     for name, value in (("iat", iat), ("nbf", nbf)):
         if value is not None and value > now + leeway:
-            raise LaunchError("not_yet_valid", f"the id_token's {name} is {value - now:.0f} s "
-                              "in the future")
+            raise LaunchError(
+                "not_yet_valid", f"the id_token's {name} is {value - now:.0f} s in the future"
+            )
 
 
 def _check_deployment(claims: dict[str, Any], platform: Platform) -> None:
@@ -224,8 +255,10 @@ def _check_deployment(claims: dict[str, Any], platform: Platform) -> None:
     if deployment is None:
         raise LaunchError("missing_claim", f"the launch has no {DEPLOYMENT_ID} claim")
     if deployment not in platform.deployment_ids:
-        raise LaunchError("unknown_deployment", f"deployment {deployment!r} of "
-                          f"{platform.issuer} is not registered with this tool")
+        raise LaunchError(
+            "unknown_deployment",
+            f"deployment {deployment!r} of {platform.issuer} is not registered with this tool",
+        )
 
 
 def _number(claims: dict[str, Any], name: str) -> float | None:
@@ -237,9 +270,14 @@ def _number(claims: dict[str, Any], name: str) -> float | None:
     return float(value)
 
 
-
-def login_redirect(platform: Platform, redirect_uri: str, login_hint: str,
-                   lti_message_hint: str | None, state: str, nonce: str) -> str:
+def login_redirect(
+    platform: Platform,
+    redirect_uri: str,
+    login_hint: str,
+    lti_message_hint: str | None,
+    state: str,
+    nonce: str,
+) -> str:
     """The URL of the platform's OIDC authorization endpoint for the third-party login
     that a launch starts with; the platform answers by posting the id_token to
     redirect_uri."""

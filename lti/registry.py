@@ -46,8 +46,9 @@ class Registry:
         for p in self._platforms:
             pair = (p.issuer, p.client_id)
             if pair in seen:
-                raise ValueError(f"two platforms with issuer {p.issuer!r} and client_id "
-                                 f"{p.client_id!r}")
+                raise ValueError(
+                    f"two platforms with issuer {p.issuer!r} and client_id {p.client_id!r}"
+                )
             seen.add(pair)
 
     @classmethod
@@ -96,15 +97,15 @@ def _read_entries(path: Path) -> list[object]:
     if data is None:
         return []
     if not isinstance(data, list):
-        raise RegistryError(f"{path}: expected a list of platforms, found a "
-                            f"{type(data).__name__}")
+        raise RegistryError(f"{path}: expected a list of platforms, found a {type(data).__name__}")
     return data
 
 
 def _platform(path: Path, number: int, entry: object) -> Platform:
     if not isinstance(entry, dict):
-        raise RegistryError(f"{path}: entry {number}: expected a mapping of fields, found a "
-                            f"{type(entry).__name__}")
+        raise RegistryError(
+            f"{path}: entry {number}: expected a mapping of fields, found a {type(entry).__name__}"
+        )
     try:
         return Platform.model_validate(entry)
     except ValidationError as e:
@@ -122,7 +123,9 @@ def _check_unique(path: Path, platforms: list[Platform]) -> None:
     for number, p in enumerate(platforms, 1):
         pair = (p.issuer, p.client_id)
         if pair in first:
-            raise RegistryError(f"{path}: entry {number}: field 'client_id': issuer "
-                                f"{p.issuer!r} with client_id {p.client_id!r} is already "
-                                f"entry {first[pair]}")
+            raise RegistryError(
+                f"{path}: entry {number}: field 'client_id': issuer "
+                f"{p.issuer!r} with client_id {p.client_id!r} is already "
+                f"entry {first[pair]}"
+            )
         first[pair] = number

@@ -98,8 +98,13 @@ def scores_url(lineitem_url: str) -> str:
 class ServiceClient:
     """The services of one platform registration, called as the tool."""
 
-    def __init__(self, key: ToolKey, platform: Platform, http: httpx.Client,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        key: ToolKey,
+        platform: Platform,
+        http: httpx.Client,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._key = key
         self._platform = platform
         self._http = http
@@ -119,8 +124,9 @@ class ServiceClient:
             "client_assertion": self.client_assertion(now),
             "scope": " ".join(sorted(wanted)),
         }
-        answer = self._json(self._send("POST", self._platform.auth_token_url, data=data),
-                            "the token endpoint")
+        answer = self._json(
+            self._send("POST", self._platform.auth_token_url, data=data), "the token endpoint"
+        )
         access = answer.get("access_token")
         if not isinstance(access, str) or not access:
             raise ServiceError("the token endpoint answered without an access_token", False)
@@ -133,46 +139,67 @@ class ServiceClient:
     def client_assertion(self, now: float) -> str:
         """The JWT that authenticates the tool at the token endpoint."""
         client_id = self._platform.client_id
-        return self._key.sign({
-            "iss": client_id,
-            "sub": client_id,
-            "aud": self._platform.auth_token_url,
-            "iat": int(now),
-            "exp": int(now) + ASSERTION_LIFETIME,
-            "jti": secrets.token_urlsafe(16),
-        })
+        return self._key.sign(
+            {
+                "iss": client_id,
+                "sub": client_id,
+                "aud": self._platform.auth_token_url,
+                "iat": int(now),
+                "exp": int(now) + ASSERTION_LIFETIME,
+                "jti": secrets.token_urlsafe(16),
+            }
+        )
 
     def post_score(self, lineitem_url: str, score: Score) -> None:
         """Publish a score to a line item (a gradebook column)."""
-        self._call("POST", scores_url(lineitem_url), SCOPE_SCORE,
-                   headers={"Content-Type": SCORE_TYPE}, content=json.dumps(score.body()))
+        self._call(
+            "POST",
+            scores_url(lineitem_url),
+            SCOPE_SCORE,
+            headers={"Content-Type": SCORE_TYPE},
+            content=json.dumps(score.body()),
+        )
 
-    def create_lineitem(self, lineitems_url: str, label: str, score_maximum: float,
-                        resource_id: str, resource_link_id: str | None) -> str:
+    def create_lineitem(
+        self,
+        lineitems_url: str,
+        label: str,
+        score_maximum: float,
+        resource_id: str,
+        resource_link_id: str | None,
+    ) -> str:
         """Make a line item; returns its URL (the platform's "id")."""
-        item: dict[str, Any] = {"label": label, "scoreMaximum": score_maximum,
-                                "resourceId": resource_id}
+        item: dict[str, Any] = {
+            "label": label,
+            "scoreMaximum": score_maximum,
+            "resourceId": resource_id,
+        }
         if resource_link_id is not None:
             item["resourceLinkId"] = resource_link_id
-        response = self._call("POST", lineitems_url, SCOPE_LINEITEM,
-                              headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
-                              content=json.dumps(item))
+        response = self._call(
+            "POST",
+            lineitems_url,
+            SCOPE_LINEITEM,
+            headers={"Content-Type": LINEITEM_TYPE, "Accept": LINEITEM_TYPE},
+            content=json.dumps(item),
+        )
         made = self._json(response, "the line items service")
         if not isinstance(made.get("id"), str):
-            raise ServiceError("the line items service answered without the new item's id",
-                               False)
+            raise ServiceError("the line items service answered without the new item's id", False)
         return made["id"]
 
     def find_lineitem(self, lineitems_url: str, resource_link_id: str) -> str | None:
         """The URL of the line item of a resource link, None if it has none."""
         url = httpx.URL(lineitems_url).copy_merge_params({"resource_link_id": resource_link_id})
-        response = self._call("GET", str(url), SCOPE_LINEITEM,
-                              headers={"Accept": LINEITEMS_TYPE})
+        response = self._call("GET", str(url), SCOPE_LINEITEM, headers={"Accept": LINEITEMS_TYPE})
         items = _json_of(response, "the line items service")
         if not isinstance(items, list):
             raise ServiceError("the line items service answered with no list", False)
-        found = (i.get("id") for i in items
-                 if isinstance(i, dict) and i.get("resourceLinkId") == resource_link_id)
+        found = (
+            i.get("id")
+            for i in items
+            if isinstance(i, dict) and i.get("resourceLinkId") == resource_link_id
+        )
         return next((i for i in found if isinstance(i, str)), None)
 
     def members(self, memberships_url: str) -> list[Member]:
@@ -182,16 +209,18 @@ class ServiceClient:
         seen: set[str] = set()
         while url is not None and url not in seen and len(seen) < MAX_PAGES:
             seen.add(url)
-            response = self._call("GET", url, SCOPE_MEMBERSHIPS,
-                                  headers={"Accept": MEMBERSHIPS_TYPE})
+            response = self._call(
+                "GET", url, SCOPE_MEMBERSHIPS, headers={"Accept": MEMBERSHIPS_TYPE}
+            )
             page = self._json(response, "the memberships service")
             found = page.get("members", [])
             members.extend(_member(m) for m in found if isinstance(m, dict) and m.get("user_id"))
             url = response.links.get("next", {}).get("url")
         return members
 
-    def _call(self, method: str, url: str, scope: str, headers: dict[str, str],
-              **kwargs: Any) -> httpx.Response:
+    def _call(
+        self, method: str, url: str, scope: str, headers: dict[str, str], **kwargs: Any
+    ) -> httpx.Response:
         token = self.token([scope])
         headers = {**headers, "Authorization": f"Bearer {token}"}
         try:
@@ -207,9 +236,11 @@ class ServiceClient:
         except httpx.TransportError as e:
             raise ServiceError(f"{method} {url}: {type(e).__name__}: {e}", True) from e
         if not response.is_success:
-            raise ServiceError(f"{method} {url}: {response.status_code} "
-                               f"{response.text[:300]}", _retryable(response.status_code),
-                               response.status_code)
+            raise ServiceError(
+                f"{method} {url}: {response.status_code} {response.text[:300]}",
+                _retryable(response.status_code),
+                response.status_code,
+            )
         return response
 
     @staticmethod
@@ -224,8 +255,7 @@ def _json_of(response: httpx.Response, what: str) -> Any:
     try:
         return response.json()
     except ValueError as e:
-        raise ServiceError(f"{what} answered with no JSON: {response.text[:300]}",
-                           False) from e
+        raise ServiceError(f"{what} answered with no JSON: {response.text[:300]}", False) from e
 
 
 def _retryable(status: int) -> bool:

@@ -307,9 +307,7 @@ def test_scores_wait_out_an_lms_outage_and_arrive_once_in_order(
         for student in students:
             client = clients[student]
             submission = upload_over_http(stack, client, NOTHING)
-            wait_for(
-                f"{student}'s grading", lambda c=client, s=submission: graded(stack, c, s)
-            )
+            wait_for(f"{student}'s grading", lambda c=client, s=submission: graded(stack, c, s))
         # the first score waits (and the others behind it, to keep their order)
         wait_for("refused tries", lambda: len(failed_posts(lms)) >= 3)
         lms.scores_refuse_connections()
@@ -385,9 +383,7 @@ def test_a_link_without_a_gradebook_column_gets_one_for_its_scores(
     submission = upload_over_http(stack, client, NOTHING)
     wait_for("Kim's grading", lambda: graded(stack, client, submission))
     wait_for("Kim's score", lambda: lms.lineitem_for("bare") and accepted(lms, "kim", "bare"))
-    created = [
-        r for r in lms.recorded("lineitems") if r.method == "POST" and r.outcome == "ok"
-    ]
+    created = [r for r in lms.recorded("lineitems") if r.method == "POST" and r.outcome == "ok"]
     assert len(created) == 1, [(r.method, r.outcome, r.body) for r in created]
     body = created[0].body
     assert (body["scoreMaximum"], body["resourceId"], body["resourceLinkId"]) == (
