@@ -107,8 +107,13 @@ def storage_context(target: str, platform_url: str, began: LaunchState, go: str)
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(platform_url))
     return {
         "title": "Launching",
-        "lti": {"target": target, "origin": origin, "key": f"mlgrader-{began.id}",
-                "value": began.nonce, "go": go},
+        "lti": {
+            "target": target,
+            "origin": origin,
+            "key": f"mlgrader-{began.id}",
+            "value": began.nonce,
+            "go": go,
+        },
     }
 
 

@@ -38,8 +38,7 @@ SALT = "mlgrader.web-session"
 # counts), so that a person coming back is told their session expired.
 KEEP_EXPIRED = 24 * 3600
 CSRF_MESSAGE = (
-    "this form has expired or did not come from this site's page: "
-    "reload the page and send it again"
+    "this form has expired or did not come from this site's page: reload the page and send it again"
 )
 
 

@@ -50,13 +50,15 @@ def rsa_key(name: str) -> rsa.RSAPrivateKey:
 
 
 def pem_of(key: rsa.RSAPrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def public_pem(key: rsa.RSAPrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.PEM,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def kid_of(key: rsa.RSAPrivateKey) -> str:
@@ -74,16 +76,18 @@ def b64(data: bytes) -> str:
 
 def forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:
     """A token assembled by hand, as an attacker would (PyJWT refuses to make some)."""
-    return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()),
-                     b64(signature)])
+    return ".".join(
+        [b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)]
+    )
 
 
 def hs256_with_public_pem(claims: dict[str, Any], key: rsa.RSAPrivateKey, kid: str) -> str:
     """The classic confusion attack: HS256 with the platform's public key PEM as the
     HMAC secret, hoping the verifier feeds that PEM to HMAC."""
     header = {"alg": "HS256", "typ": "JWT", "kid": kid}
-    signing_input = ".".join([b64(json.dumps(header).encode()),
-                              b64(json.dumps(claims).encode())]).encode()
+    signing_input = ".".join(
+        [b64(json.dumps(header).encode()), b64(json.dumps(claims).encode())]
+    ).encode()
     signature = hmac.new(public_pem(key), signing_input, hashlib.sha256).digest()
     return signing_input.decode() + "." + b64(signature)
 
@@ -107,22 +111,31 @@ def launch_claims(now: float = NOW, **changes: Any) -> dict[str, Any]:
         c.ROLES: [LEARNER],
         c.CONTEXT: {"id": "course-7", "label": "CS189", "title": "Machine Learning"},
         c.CUSTOM: {"assignment_id": "cs189_hw2"},
-        c.AGS_ENDPOINT: {"scope": [c.SCOPE_LINEITEM, c.SCOPE_SCORE], "lineitems": LINEITEMS,
-                         "lineitem": LINEITEM},
-        c.NRPS_SERVICE: {"context_memberships_url": MEMBERSHIPS,
-                         "service_versions": ["2.0"]},
+        c.AGS_ENDPOINT: {
+            "scope": [c.SCOPE_LINEITEM, c.SCOPE_SCORE],
+            "lineitems": LINEITEMS,
+            "lineitem": LINEITEM,
+        },
+        c.NRPS_SERVICE: {"context_memberships_url": MEMBERSHIPS, "service_versions": ["2.0"]},
     }
     claims.update(changes)
     return {k: v for k, v in claims.items() if v is not None}
 
 
 def deep_linking_claims(now: float = NOW, **changes: Any) -> dict[str, Any]:
-    settings = {"deep_link_return_url": RETURN_URL, "accept_types": ["ltiResourceLink"],
-                "accept_presentation_document_targets": ["iframe", "window"],
-                "data": "opaque-platform-data"}
-    base = {c.MESSAGE_TYPE: c.DEEP_LINKING_REQUEST, c.RESOURCE_LINK: None,
-            c.TARGET_LINK_URI: TOOL_URL + "/lti/deep-link", c.ROLES: [INSTRUCTOR],
-            c.DL_SETTINGS: settings}
+    settings = {
+        "deep_link_return_url": RETURN_URL,
+        "accept_types": ["ltiResourceLink"],
+        "accept_presentation_document_targets": ["iframe", "window"],
+        "data": "opaque-platform-data",
+    }
+    base = {
+        c.MESSAGE_TYPE: c.DEEP_LINKING_REQUEST,
+        c.RESOURCE_LINK: None,
+        c.TARGET_LINK_URI: TOOL_URL + "/lti/deep-link",
+        c.ROLES: [INSTRUCTOR],
+        c.DL_SETTINGS: settings,
+    }
     return launch_claims(now, **{**base, **changes})
 
 
@@ -148,15 +161,17 @@ class FakePlatform:
             return httpx.Response(self.jwks_status, json=self.jwks())
         return httpx.Response(404)
 
-    def http(self, handler: Callable[[httpx.Request], httpx.Response] | None = None
-             ) -> httpx.Client:
+    def http(
+        self, handler: Callable[[httpx.Request], httpx.Response] | None = None
+    ) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(handler or self.handler))
 
     def keysets(self, clock: Callable[[], float] = lambda: NOW) -> KeySets:
         return KeySets(self.http(), clock=clock)
 
-    def sign(self, claims: dict[str, Any], key: str = "platform",
-             headers: dict[str, Any] | None = None) -> str:
+    def sign(
+        self, claims: dict[str, Any], key: str = "platform", headers: dict[str, Any] | None = None
+    ) -> str:
         """RS256 with a named key; the header's kid is that key's unless headers say
         (a header whose value is None is left out)."""
         header = {"kid": kid_of(rsa_key(key)), **(headers or {})}
@@ -165,9 +180,15 @@ class FakePlatform:
 
 
 def platform(**changes: Any) -> Platform:
-    fields = {"issuer": ISSUER, "client_id": CLIENT_ID, "deployment_ids": [DEPLOYMENT_ID],
-              "auth_login_url": LOGIN_URL, "auth_token_url": TOKEN_URL,
-              "key_set_url": JWKS_URL, "name": "Example LMS"}
+    fields = {
+        "issuer": ISSUER,
+        "client_id": CLIENT_ID,
+        "deployment_ids": [DEPLOYMENT_ID],
+        "auth_login_url": LOGIN_URL,
+        "auth_token_url": TOKEN_URL,
+        "key_set_url": JWKS_URL,
+        "name": "Example LMS",
+    }
     return Platform(**{**fields, **changes})
 
 

@@ -60,14 +60,26 @@ def test_the_role_of_a_launch(roles: list[str], role: str) -> None:
 def test_a_resource_link_launch_has_every_field() -> None:
     launch = launch_from_claims(launch_claims(), CLIENT_ID)
     assert launch == Launch(
-        issuer=ISSUER, client_id=CLIENT_ID, deployment_id=DEPLOYMENT_ID, subject="user-42",
-        name="Ada Lovelace", email="ada@example.edu", roles=(V2 + "membership#Learner",),
+        issuer=ISSUER,
+        client_id=CLIENT_ID,
+        deployment_id=DEPLOYMENT_ID,
+        subject="user-42",
+        name="Ada Lovelace",
+        email="ada@example.edu",
+        roles=(V2 + "membership#Learner",),
         message_type="LtiResourceLinkRequest",
-        target_link_uri="https://grader.example.org/lti/launch", resource_link_id="link-9",
-        resource_link_title="Homework 2", context_id="course-7",
-        context_title="Machine Learning", custom={"assignment_id": "cs189_hw2"},
-        lineitem=LINEITEM, lineitems=LINEITEMS, ags_scopes=(c.SCOPE_LINEITEM, c.SCOPE_SCORE),
-        memberships_url=MEMBERSHIPS, deep_link_return_url=None, deep_link_data=None,
+        target_link_uri="https://grader.example.org/lti/launch",
+        resource_link_id="link-9",
+        resource_link_title="Homework 2",
+        context_id="course-7",
+        context_title="Machine Learning",
+        custom={"assignment_id": "cs189_hw2"},
+        lineitem=LINEITEM,
+        lineitems=LINEITEMS,
+        ags_scopes=(c.SCOPE_LINEITEM, c.SCOPE_SCORE),
+        memberships_url=MEMBERSHIPS,
+        deep_link_return_url=None,
+        deep_link_data=None,
     )
     assert not launch.is_deep_linking
 
@@ -83,9 +95,19 @@ def test_a_deep_linking_launch() -> None:
 
 
 def test_optional_claims_absent() -> None:
-    claims = launch_claims(name=None, email=None, given_name="Ada", family_name="King",
-                           **{c.CONTEXT: None, c.CUSTOM: None, c.AGS_ENDPOINT: None,
-                              c.NRPS_SERVICE: None, c.ROLES: None})
+    claims = launch_claims(
+        name=None,
+        email=None,
+        given_name="Ada",
+        family_name="King",
+        **{
+            c.CONTEXT: None,
+            c.CUSTOM: None,
+            c.AGS_ENDPOINT: None,
+            c.NRPS_SERVICE: None,
+            c.ROLES: None,
+        },
+    )
     launch = launch_from_claims(claims, CLIENT_ID)
     assert launch.name == "Ada King"  # from given and family name
     assert launch.email == ""
@@ -100,7 +122,10 @@ def test_optional_claims_absent() -> None:
 def test_custom_values_are_texts() -> None:
     claims = launch_claims(**{c.CUSTOM: {"assignment_id": "a1", "late": True, "points": 10}})
     assert launch_from_claims(claims, CLIENT_ID).custom == {
-        "assignment_id": "a1", "late": "true", "points": "10"}
+        "assignment_id": "a1",
+        "late": "true",
+        "points": "10",
+    }
 
 
 def test_the_person_key_is_short_stable_and_per_issuer() -> None:
@@ -119,23 +144,40 @@ def test_the_person_key_is_short_stable_and_per_issuer() -> None:
         (launch_claims(sub=None), "missing_claim", "sub"),
         (launch_claims(**{c.DEPLOYMENT_ID: None}), "missing_claim", "deployment_id"),
         (launch_claims(**{c.RESOURCE_LINK: None}), "missing_claim", "resource_link"),
-        (launch_claims(**{c.RESOURCE_LINK: {"title": "no id"}}), "missing_claim",
-         "resource_link"),
+        (launch_claims(**{c.RESOURCE_LINK: {"title": "no id"}}), "missing_claim", "resource_link"),
         (launch_claims(**{c.TARGET_LINK_URI: None}), "missing_claim", "target_link_uri"),
-        (deep_linking_claims(**{c.DL_SETTINGS: {"accept_types": ["ltiResourceLink"]}}),
-         "missing_claim", "deep_link_return_url"),
+        (
+            deep_linking_claims(**{c.DL_SETTINGS: {"accept_types": ["ltiResourceLink"]}}),
+            "missing_claim",
+            "deep_link_return_url",
+        ),
         (launch_claims(**{c.VERSION: "1.1"}), "bad_message", "version"),
         (launch_claims(**{c.VERSION: None}), "bad_message", "version"),
-        (launch_claims(**{c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}), "bad_message",
-         "message type"),
+        (
+            launch_claims(**{c.MESSAGE_TYPE: "LtiSubmissionReviewRequest"}),
+            "bad_message",
+            "message type",
+        ),
         (launch_claims(**{c.MESSAGE_TYPE: None}), "bad_message", "message type"),
         (launch_claims(**{c.ROLES: "Instructor"}), "bad_message", "roles"),
         (launch_claims(**{c.CONTEXT: "course-7"}), "bad_message", "context"),
         (launch_claims(sub=42), "bad_message", "sub"),
     ],
-    ids=["sub", "deployment", "resource-link", "resource-link-id", "target-link-uri",
-         "return-url", "version", "no-version", "message-type", "no-message-type",
-         "roles-not-a-list", "context-not-an-object", "sub-not-a-string"],
+    ids=[
+        "sub",
+        "deployment",
+        "resource-link",
+        "resource-link-id",
+        "target-link-uri",
+        "return-url",
+        "version",
+        "no-version",
+        "message-type",
+        "no-message-type",
+        "roles-not-a-list",
+        "context-not-an-object",
+        "sub-not-a-string",
+    ],
 )
 def test_a_bad_launch_is_refused(claims: dict[str, Any], code: str, words: str) -> None:
     with pytest.raises(LaunchError) as caught:
@@ -149,6 +191,5 @@ def test_claim_names_are_the_ims_ones() -> None:
     assert c.DEPLOYMENT_ID == "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
     assert c.AGS_ENDPOINT == "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
     assert c.NRPS_SERVICE == "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-    assert c.DL_SETTINGS == ("https://purl.imsglobal.org/spec/lti-dl/claim/"
-                             "deep_linking_settings")
+    assert c.DL_SETTINGS == ("https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings")
     assert c.DL_CONTENT_ITEMS == "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"

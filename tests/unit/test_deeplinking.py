@@ -22,15 +22,20 @@ from tests.unit.lti_harness import (
     tool_key,
 )
 
-ITEM = resource_link_item("Homework 2", "https://grader.example.org/lti/launch", "cs189_hw2",
-                          40.0)
+ITEM = resource_link_item("Homework 2", "https://grader.example.org/lti/launch", "cs189_hw2", 40.0)
 
 
 def as_platform_reads(token: str) -> dict[str, Any]:
     """Verify as the platform does: the tool's published key, aud = the platform."""
     key = PyJWKSet.from_dict(tool_key().jwks())[jwt.get_unverified_header(token)["kid"]]
-    return jwt.decode(token, key, algorithms=["RS256"], audience=ISSUER, issuer=CLIENT_ID,
-                      options={"verify_exp": False, "verify_iat": False})
+    return jwt.decode(
+        token,
+        key,
+        algorithms=["RS256"],
+        audience=ISSUER,
+        issuer=CLIENT_ID,
+        options={"verify_exp": False, "verify_iat": False},
+    )
 
 
 def test_the_item_of_an_assignment() -> None:
@@ -61,8 +66,9 @@ def test_the_response_is_signed_by_the_tool_for_the_platform() -> None:
 
 def test_each_response_has_its_own_nonce() -> None:
     launch = launch_from_claims(deep_linking_claims(), CLIENT_ID)
-    nonces = {as_platform_reads(response_jwt(tool_key(), launch, [], NOW))["nonce"]
-              for _ in range(3)}
+    nonces = {
+        as_platform_reads(response_jwt(tool_key(), launch, [], NOW))["nonce"] for _ in range(3)
+    }
     assert len(nonces) == 3
 
 

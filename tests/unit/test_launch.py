@@ -54,8 +54,13 @@ class Nonces:
         return self.fresh
 
 
-def check(token: str, fake: FakePlatform | None = None, nonces: Nonces | None = None,
-          reg: Registry | None = None, now: float = NOW) -> Launch:
+def check(
+    token: str,
+    fake: FakePlatform | None = None,
+    nonces: Nonces | None = None,
+    reg: Registry | None = None,
+    now: float = NOW,
+) -> Launch:
     fake = fake or FakePlatform()
     return validate(token, reg or registry(), fake.keysets(), nonces or Nonces(), now=now)
 
@@ -82,55 +87,123 @@ class Bad:
 
 BAD = [
     Bad("tampered-payload", tampered, "bad_signature", "signature"),
-    Bad("signed-by-another-key", lambda: FakePlatform().sign(
-        launch_claims(), key="attacker", headers={"kid": PLATFORM_KID}),
-        "bad_signature", "signature"),
-    Bad("alg-none", lambda: forge({"alg": "none", "kid": PLATFORM_KID}, launch_claims()),
-        "bad_algorithm", "'none'"),
-    Bad("alg-missing", lambda: forge({"kid": PLATFORM_KID}, launch_claims()),
-        "bad_algorithm", "None"),
-    Bad("hs256-with-public-pem", lambda: hs256_with_public_pem(
-        launch_claims(), rsa_key("platform"), PLATFORM_KID), "bad_algorithm", "'HS256'"),
-    Bad("hs256", lambda: jwt.encode(launch_claims(), "s" * 32, algorithm="HS256",
-                                    headers={"kid": PLATFORM_KID}), "bad_algorithm", "HS256"),
-    Bad("rs512", lambda: jwt.encode(launch_claims(), rsa_key("platform"), algorithm="RS512",
-                                    headers={"kid": PLATFORM_KID}), "bad_algorithm", "RS512"),
-    Bad("ps256", lambda: jwt.encode(launch_claims(), rsa_key("platform"), algorithm="PS256",
-                                    headers={"kid": PLATFORM_KID}), "bad_algorithm", "PS256"),
-    Bad("unknown-issuer", lambda: signed(iss="https://evil.example"), "unknown_issuer",
-        "evil.example"),
+    Bad(
+        "signed-by-another-key",
+        lambda: FakePlatform().sign(launch_claims(), key="attacker", headers={"kid": PLATFORM_KID}),
+        "bad_signature",
+        "signature",
+    ),
+    Bad(
+        "alg-none",
+        lambda: forge({"alg": "none", "kid": PLATFORM_KID}, launch_claims()),
+        "bad_algorithm",
+        "'none'",
+    ),
+    Bad(
+        "alg-missing",
+        lambda: forge({"kid": PLATFORM_KID}, launch_claims()),
+        "bad_algorithm",
+        "None",
+    ),
+    Bad(
+        "hs256-with-public-pem",
+        lambda: hs256_with_public_pem(launch_claims(), rsa_key("platform"), PLATFORM_KID),
+        "bad_algorithm",
+        "'HS256'",
+    ),
+    Bad(
+        "hs256",
+        lambda: jwt.encode(
+            launch_claims(), "s" * 32, algorithm="HS256", headers={"kid": PLATFORM_KID}
+        ),
+        "bad_algorithm",
+        "HS256",
+    ),
+    Bad(
+        "rs512",
+        lambda: jwt.encode(
+            launch_claims(), rsa_key("platform"), algorithm="RS512", headers={"kid": PLATFORM_KID}
+        ),
+        "bad_algorithm",
+        "RS512",
+    ),
+    Bad(
+        "ps256",
+        lambda: jwt.encode(
+            launch_claims(), rsa_key("platform"), algorithm="PS256", headers={"kid": PLATFORM_KID}
+        ),
+        "bad_algorithm",
+        "PS256",
+    ),
+    Bad(
+        "unknown-issuer",
+        lambda: signed(iss="https://evil.example"),
+        "unknown_issuer",
+        "evil.example",
+    ),
     Bad("aud-not-us", lambda: signed(aud="someone-else"), "wrong_audience", "someone-else"),
-    Bad("aud-list-without-us", lambda: signed(aud=["a", "b"], azp="a"), "wrong_audience",
-        "'a'"),
-    Bad("several-aud-no-azp", lambda: signed(aud=["someone-else", CLIENT_ID]),
-        "wrong_audience", "no azp"),
-    Bad("several-aud-azp-not-us", lambda: signed(aud=["someone-else", CLIENT_ID],
-                                                 azp="someone-else"), "wrong_audience", "azp"),
-    Bad("azp-us-but-aud-not", lambda: signed(aud="someone-else", azp=CLIENT_ID),
-        "wrong_audience", "not addressed"),
-    Bad("expired", lambda: signed(iat=int(NOW) - 400, exp=int(NOW) - 61), "expired",
-        "expired"),
-    Bad("iat-in-the-future", lambda: signed(iat=int(NOW) + 61, exp=int(NOW) + 400),
-        "not_yet_valid", "iat"),
+    Bad("aud-list-without-us", lambda: signed(aud=["a", "b"], azp="a"), "wrong_audience", "'a'"),
+    Bad(
+        "several-aud-no-azp",
+        lambda: signed(aud=["someone-else", CLIENT_ID]),
+        "wrong_audience",
+        "no azp",
+    ),
+    Bad(
+        "several-aud-azp-not-us",
+        lambda: signed(aud=["someone-else", CLIENT_ID], azp="someone-else"),
+        "wrong_audience",
+        "azp",
+    ),
+    Bad(
+        "azp-us-but-aud-not",
+        lambda: signed(aud="someone-else", azp=CLIENT_ID),
+        "wrong_audience",
+        "not addressed",
+    ),
+    Bad("expired", lambda: signed(iat=int(NOW) - 400, exp=int(NOW) - 61), "expired", "expired"),
+    Bad(
+        "iat-in-the-future",
+        lambda: signed(iat=int(NOW) + 61, exp=int(NOW) + 400),
+        "not_yet_valid",
+        "iat",
+    ),
     Bad("nbf-in-the-future", lambda: signed(nbf=int(NOW) + 120), "not_yet_valid", "nbf"),
     Bad("replayed-nonce", signed, "replayed_nonce", "nonce", fresh_nonce=False),
-    Bad("unknown-deployment", lambda: signed(**{c.DEPLOYMENT_ID: "deployment-2"}),
-        "unknown_deployment", "deployment-2"),
-    Bad("no-deployment", lambda: signed(**{c.DEPLOYMENT_ID: None}), "missing_claim",
-        "deployment_id"),
+    Bad(
+        "unknown-deployment",
+        lambda: signed(**{c.DEPLOYMENT_ID: "deployment-2"}),
+        "unknown_deployment",
+        "deployment-2",
+    ),
+    Bad(
+        "no-deployment", lambda: signed(**{c.DEPLOYMENT_ID: None}), "missing_claim", "deployment_id"
+    ),
     Bad("wrong-version", lambda: signed(**{c.VERSION: "1.2.0"}), "bad_message", "1.2.0"),
-    Bad("unknown-message-type", lambda: signed(**{c.MESSAGE_TYPE: "LtiStartProctoring"}),
-        "bad_message", "LtiStartProctoring"),
+    Bad(
+        "unknown-message-type",
+        lambda: signed(**{c.MESSAGE_TYPE: "LtiStartProctoring"}),
+        "bad_message",
+        "LtiStartProctoring",
+    ),
     Bad("missing-sub", lambda: signed(sub=None), "missing_claim", "sub"),
     Bad("missing-nonce", lambda: signed(nonce=None), "missing_claim", "nonce"),
     Bad("missing-exp", lambda: signed(exp=None), "missing_claim", "exp"),
     Bad("missing-iat", lambda: signed(iat=None), "missing_claim", "iat"),
     Bad("empty-nonce", lambda: signed(nonce=""), "bad_message", "nonce"),
     Bad("exp-not-a-number", lambda: signed(exp="tomorrow"), "bad_message", "exp"),
-    Bad("unknown-kid", lambda: FakePlatform().sign(launch_claims(), headers={"kid": "k9"}),
-        "unknown_key", "'k9'"),
-    Bad("no-kid", lambda: FakePlatform().sign(launch_claims(), headers={"kid": None}),
-        "unknown_key", "no kid"),
+    Bad(
+        "unknown-kid",
+        lambda: FakePlatform().sign(launch_claims(), headers={"kid": "k9"}),
+        "unknown_key",
+        "'k9'",
+    ),
+    Bad(
+        "no-kid",
+        lambda: FakePlatform().sign(launch_claims(), headers={"kid": None}),
+        "unknown_key",
+        "no kid",
+    ),
     Bad("not-a-jwt", lambda: "not.a-jwt", "bad_message", "not a JWT"),
 ]
 
@@ -159,7 +232,10 @@ def test_a_resource_link_launch() -> None:
     nonces = Nonces()
     launch = check(signed(), nonces=nonces)
     assert (launch.issuer, launch.client_id, launch.deployment_id) == (
-        ISSUER, CLIENT_ID, DEPLOYMENT_ID)
+        ISSUER,
+        CLIENT_ID,
+        DEPLOYMENT_ID,
+    )
     assert launch.subject == "user-42"
     assert launch.message_type == "LtiResourceLinkRequest"
     assert launch.resource_link_id == "link-9"
@@ -202,8 +278,7 @@ def test_the_role_of_a_validated_launch(roles: list[str], role: str) -> None:
         {"iat": int(NOW) + 59},  # within the leeway: clocks differ a little
         {"iat": int(NOW) - 300, "exp": int(NOW) - 59},
     ],
-    ids=["several-aud-with-azp", "aud-list-of-one", "azp-us", "iat-just-ahead",
-         "exp-just-behind"],
+    ids=["several-aud-with-azp", "aud-list-of-one", "azp-us", "iat-just-ahead", "exp-just-behind"],
 )
 def test_launches_at_the_edges_are_accepted(changes: dict[str, Any]) -> None:
     assert check(signed(**changes)).subject == "user-42"
@@ -213,12 +288,14 @@ def test_the_nonce_must_be_the_one_the_login_sent() -> None:
     nonces = Nonces()
     token = signed()
     with pytest.raises(LaunchError, match="login") as caught:
-        validate(token, registry(), FakePlatform().keysets(), nonces, now=NOW,
-                 expected_nonce="nonce-2")
+        validate(
+            token, registry(), FakePlatform().keysets(), nonces, now=NOW, expected_nonce="nonce-2"
+        )
     assert caught.value.code == "wrong_state"
     assert nonces.calls == []
-    launch = validate(token, registry(), FakePlatform().keysets(), nonces, now=NOW,
-                      expected_nonce="nonce-1")
+    launch = validate(
+        token, registry(), FakePlatform().keysets(), nonces, now=NOW, expected_nonce="nonce-1"
+    )
     assert launch.subject == "user-42"
 
 
@@ -353,21 +430,34 @@ def test_each_key_set_url_is_kept_apart() -> None:
 
 
 def test_the_login_redirect_carries_the_oidc_parameters() -> None:
-    url = login_redirect(platform(), "https://grader.example.org/lti/launch", "hint-1",
-                         "message-hint", "state-1", "nonce-1")
+    url = login_redirect(
+        platform(),
+        "https://grader.example.org/lti/launch",
+        "hint-1",
+        "message-hint",
+        "state-1",
+        "nonce-1",
+    )
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == LOGIN_URL
     assert parse_qs(parts.query) == {
-        "scope": ["openid"], "response_type": ["id_token"], "response_mode": ["form_post"],
-        "prompt": ["none"], "client_id": [CLIENT_ID],
-        "redirect_uri": ["https://grader.example.org/lti/launch"], "login_hint": ["hint-1"],
-        "lti_message_hint": ["message-hint"], "state": ["state-1"], "nonce": ["nonce-1"],
+        "scope": ["openid"],
+        "response_type": ["id_token"],
+        "response_mode": ["form_post"],
+        "prompt": ["none"],
+        "client_id": [CLIENT_ID],
+        "redirect_uri": ["https://grader.example.org/lti/launch"],
+        "login_hint": ["hint-1"],
+        "lti_message_hint": ["message-hint"],
+        "state": ["state-1"],
+        "nonce": ["nonce-1"],
     }
 
 
 def test_the_login_redirect_keeps_the_platforms_query_and_omits_an_absent_hint() -> None:
-    url = login_redirect(platform(auth_login_url=LOGIN_URL + "?tenant=7"), "https://t/l",
-                         "hint-1", None, "s", "n")
+    url = login_redirect(
+        platform(auth_login_url=LOGIN_URL + "?tenant=7"), "https://t/l", "hint-1", None, "s", "n"
+    )
     query = parse_qs(urlsplit(url).query)
     assert query["tenant"] == ["7"]
     assert "lti_message_hint" not in query

@@ -82,8 +82,16 @@ def test_the_same_registration_twice_is_refused_by_the_constructor() -> None:
         ({"issuer": ISSUER}, ["list of platforms", "dict"]),
         ([entry(), entry(name="dup")], ["entry 2", "'client_id'", "already entry 1"]),
     ],
-    ids=["missing-field", "unknown-field", "no-deployments", "deployments-not-a-list",
-         "empty-issuer", "entry-not-a-mapping", "not-a-list", "duplicate"],
+    ids=[
+        "missing-field",
+        "unknown-field",
+        "no-deployments",
+        "deployments-not-a-list",
+        "empty-issuer",
+        "entry-not-a-mapping",
+        "not-a-list",
+        "duplicate",
+    ],
 )
 def test_a_bad_file_is_refused_naming_file_entry_and_field(
     tmp_path: Path, data: object, expected: list[str]
@@ -110,6 +118,12 @@ def test_invalid_yaml_is_refused(tmp_path: Path) -> None:
 
 
 def test_platform_fields_are_the_design_ones() -> None:
-    assert set(Platform.model_fields) == {"issuer", "client_id", "deployment_ids",
-                                          "auth_login_url", "auth_token_url", "key_set_url",
-                                          "name"}
+    assert set(Platform.model_fields) == {
+        "issuer",
+        "client_id",
+        "deployment_ids",
+        "auth_login_url",
+        "auth_token_url",
+        "key_set_url",
+        "name",
+    }

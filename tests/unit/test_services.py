@@ -30,8 +30,13 @@ from tests.unit.lti_harness import (
 )
 
 Handler = Callable[[httpx.Request], httpx.Response]
-SCORE = Score(user_id="user-42", score_given=37.5, score_maximum=40.0, comment="3 of 4 tests",
-              timestamp=timestamp(NOW))
+SCORE = Score(
+    user_id="user-42",
+    score_given=37.5,
+    score_maximum=40.0,
+    comment="3 of 4 tests",
+    timestamp=timestamp(NOW),
+)
 
 
 class Clock:
@@ -58,9 +63,14 @@ class FakeServices:
         self.requests.append(request)
         if str(request.url) == TOKEN_URL:
             self.tokens += 1
-            return httpx.Response(200, json={"access_token": f"token-{self.tokens}",
-                                             "token_type": "Bearer",
-                                             "expires_in": self.expires_in})
+            return httpx.Response(
+                200,
+                json={
+                    "access_token": f"token-{self.tokens}",
+                    "token_type": "Bearer",
+                    "expires_in": self.expires_in,
+                },
+            )
         handler = self.routes.get((request.method, str(request.url)))
         return handler(request) if handler else httpx.Response(404, text="no such route")
 
@@ -87,12 +97,19 @@ def test_the_client_assertion_verifies_with_the_tools_jwks() -> None:
     form = form_of(request)
     assert form["grant_type"] == "client_credentials"
     assert form["client_assertion_type"] == (
-        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+    )
     assert form["scope"] == f"{SCOPE_LINEITEM} {SCOPE_SCORE}"
     assertion = form["client_assertion"]
     key = PyJWKSet.from_dict(tool_key().jwks())[jwt.get_unverified_header(assertion)["kid"]]
-    claims = jwt.decode(assertion, key, algorithms=["RS256"], audience=TOKEN_URL,
-                        issuer=CLIENT_ID, options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        assertion,
+        key,
+        algorithms=["RS256"],
+        audience=TOKEN_URL,
+        issuer=CLIENT_ID,
+        options={"verify_exp": False, "verify_iat": False},
+    )
     assert claims["sub"] == CLIENT_ID
     assert claims["iat"] == int(NOW)
     assert claims["exp"] == int(NOW) + 300
@@ -101,8 +118,10 @@ def test_the_client_assertion_verifies_with_the_tools_jwks() -> None:
 
 def test_each_assertion_has_its_own_jti() -> None:
     services = client(FakeServices())
-    jtis = {jwt.decode(services.client_assertion(NOW), options={"verify_signature": False})
-            ["jti"] for _ in range(3)}
+    jtis = {
+        jwt.decode(services.client_assertion(NOW), options={"verify_signature": False})["jti"]
+        for _ in range(3)
+    }
     assert len(jtis) == 3
 
 
@@ -136,9 +155,13 @@ def test_a_score_is_posted_to_the_line_items_scores() -> None:
     assert request.headers["authorization"] == "Bearer token-1"
     assert form_of(fake.requests[0])["scope"] == SCOPE_SCORE
     assert json.loads(request.content) == {
-        "userId": "user-42", "scoreGiven": 37.5, "scoreMaximum": 40.0,
-        "comment": "3 of 4 tests", "timestamp": "2025-06-15T15:06:40.000000+00:00",
-        "activityProgress": "Completed", "gradingProgress": "FullyGraded",
+        "userId": "user-42",
+        "scoreGiven": 37.5,
+        "scoreMaximum": 40.0,
+        "comment": "3 of 4 tests",
+        "timestamp": "2025-06-15T15:06:40.000000+00:00",
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
     }
 
 
@@ -158,8 +181,14 @@ def test_the_score_timestamp_has_microseconds_and_an_offset() -> None:
 
 def test_a_score_without_comment_leaves_it_out() -> None:
     score = Score("user-42", 0, 40, None, timestamp(NOW))
-    assert set(score.body()) == {"userId", "scoreGiven", "scoreMaximum", "timestamp",
-                                 "activityProgress", "gradingProgress"}
+    assert set(score.body()) == {
+        "userId",
+        "scoreGiven",
+        "scoreMaximum",
+        "timestamp",
+        "activityProgress",
+        "gradingProgress",
+    }
 
 
 def failing(status: int) -> Handler:
@@ -169,6 +198,7 @@ def failing(status: int) -> Handler:
 def raising(error: type[httpx.TransportError]) -> Handler:
     def handler(request: httpx.Request) -> httpx.Response:
         raise error("the platform is away", request=request)
+
     return handler
 
 
@@ -187,8 +217,7 @@ def raising(error: type[httpx.TransportError]) -> Handler:
         (failing(404), False),
         (failing(422), False),
     ],
-    ids=["500", "502", "503", "429", "connect-error", "timeout", "400", "401", "403", "404",
-         "422"],
+    ids=["500", "502", "503", "429", "connect-error", "timeout", "400", "401", "403", "404", "422"],
 )
 def test_a_failed_score_says_whether_to_retry(handler: Handler, retryable: bool) -> None:
     fake = FakeServices()
@@ -210,8 +239,9 @@ def test_a_failed_token_request_says_whether_to_retry(status: int, retryable: bo
     assert caught.value.status == status
 
 
-@pytest.mark.parametrize("answer", [{"token_type": "Bearer"}, "not json"],
-                         ids=["no-access-token", "not-json"])
+@pytest.mark.parametrize(
+    "answer", [{"token_type": "Bearer"}, "not json"], ids=["no-access-token", "not-json"]
+)
 def test_a_token_answer_without_a_token_is_an_error(answer: Any) -> None:
     def odd(request: httpx.Request) -> httpx.Response:
         if isinstance(answer, str):
@@ -231,22 +261,30 @@ def test_a_refused_token_is_not_kept() -> None:
     with pytest.raises(ServiceError):
         services.post_score(LINEITEM, SCORE)
     services.post_score(LINEITEM, SCORE)
-    assert [r.headers["authorization"] for r in fake.calls()] == ["Bearer token-1",
-                                                                  "Bearer token-2"]
+    assert [r.headers["authorization"] for r in fake.calls()] == [
+        "Bearer token-1",
+        "Bearer token-2",
+    ]
 
 
 def test_a_line_item_is_created() -> None:
     fake = FakeServices()
-    fake.route("POST", LINEITEMS, httpx.Response(201, json={"id": LINEITEMS + "/99",
-                                                            "label": "Homework 2"}))
+    fake.route(
+        "POST",
+        LINEITEMS,
+        httpx.Response(201, json={"id": LINEITEMS + "/99", "label": "Homework 2"}),
+    )
     url = client(fake).create_lineitem(LINEITEMS, "Homework 2", 40.0, "cs189_hw2", "link-9")
     assert url == LINEITEMS + "/99"
     (request,) = fake.calls()
     assert request.headers["content-type"] == "application/vnd.ims.lis.v2.lineitem+json"
     assert form_of(fake.requests[0])["scope"] == SCOPE_LINEITEM
-    assert json.loads(request.content) == {"label": "Homework 2", "scoreMaximum": 40.0,
-                                           "resourceId": "cs189_hw2",
-                                           "resourceLinkId": "link-9"}
+    assert json.loads(request.content) == {
+        "label": "Homework 2",
+        "scoreMaximum": 40.0,
+        "resourceId": "cs189_hw2",
+        "resourceLinkId": "link-9",
+    }
 
 
 def test_a_created_line_item_without_id_is_an_error() -> None:
@@ -259,13 +297,16 @@ def test_a_created_line_item_without_id_is_an_error() -> None:
 def test_the_line_item_of_a_resource_link_is_found() -> None:
     fake = FakeServices()
     url = LINEITEMS + "?type=x&resource_link_id=link-9"
-    items = [{"id": LINEITEMS + "/1", "resourceLinkId": "link-8"},
-             {"id": LINEITEMS + "/2", "resourceLinkId": "link-9"}]
+    items = [
+        {"id": LINEITEMS + "/1", "resourceLinkId": "link-8"},
+        {"id": LINEITEMS + "/2", "resourceLinkId": "link-9"},
+    ]
     fake.route("GET", url, httpx.Response(200, json=items))
     services = client(fake)
     assert services.find_lineitem(LINEITEMS + "?type=x", "link-9") == LINEITEMS + "/2"
     assert fake.calls()[0].headers["accept"] == (
-        "application/vnd.ims.lis.v2.lineitemcontainer+json")
+        "application/vnd.ims.lis.v2.lineitemcontainer+json"
+    )
     fake.route("GET", url, httpx.Response(200, json=[]))
     assert services.find_lineitem(LINEITEMS + "?type=x", "link-9") is None
 
@@ -276,14 +317,27 @@ def membership_page(*members: dict[str, Any]) -> dict[str, Any]:
 
 def test_members_are_read_page_by_page() -> None:
     fake = FakeServices()
-    ada = {"user_id": "u1", "name": "Ada", "email": "ada@example.edu", "status": "Active",
-           "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"]}
-    bob = {"user_id": "u2", "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#"
-                                      "Instructor"]}
+    ada = {
+        "user_id": "u1",
+        "name": "Ada",
+        "email": "ada@example.edu",
+        "status": "Active",
+        "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    }
+    bob = {
+        "user_id": "u2",
+        "roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+    }
     page2 = MEMBERSHIPS + "?page=2"
-    fake.route("GET", MEMBERSHIPS, httpx.Response(
-        200, json=membership_page(ada),
-        headers={"Link": f'<{page2}>; rel="next", <{MEMBERSHIPS}>; rel="first"'}))
+    fake.route(
+        "GET",
+        MEMBERSHIPS,
+        httpx.Response(
+            200,
+            json=membership_page(ada),
+            headers={"Link": f'<{page2}>; rel="next", <{MEMBERSHIPS}>; rel="first"'},
+        ),
+    )
     nobody = {"name": "no user_id", "roles": []}
     fake.route("GET", page2, httpx.Response(200, json=membership_page(bob, nobody)))
     members = client(fake).members(MEMBERSHIPS)
@@ -293,16 +347,23 @@ def test_members_are_read_page_by_page() -> None:
     ]
     assert [str(r.url) for r in fake.calls()] == [MEMBERSHIPS, page2]
     assert {r.headers["accept"] for r in fake.calls()} == {
-        "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"}
+        "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+    }
     assert form_of(fake.requests[0])["scope"] == SCOPE_MEMBERSHIPS
     assert fake.tokens == 1
 
 
 def test_a_next_link_back_to_a_read_page_ends_the_reading() -> None:
     fake = FakeServices()
-    fake.route("GET", MEMBERSHIPS, httpx.Response(
-        200, json=membership_page({"user_id": "u1"}),
-        headers={"Link": f'<{MEMBERSHIPS}>; rel="next"'}))
+    fake.route(
+        "GET",
+        MEMBERSHIPS,
+        httpx.Response(
+            200,
+            json=membership_page({"user_id": "u1"}),
+            headers={"Link": f'<{MEMBERSHIPS}>; rel="next"'},
+        ),
+    )
     assert [m.user_id for m in client(fake).members(MEMBERSHIPS)] == ["u1"]
     assert len(fake.calls()) == 1
 
