@@ -7,9 +7,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class CheckResult:
+    """``value``: the number a metric check computed (None for other kinds, or when
+    none could be computed), so a calibration reads it without parsing ``message``."""
+
     passed: bool
     weight: float
     message: str
+    value: float | None = None
 
 
 @dataclass(frozen=True)

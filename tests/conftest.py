@@ -146,7 +146,7 @@ def by_name(results: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def assert_loses_exactly(results: dict[str, Any], fails: list[str]) -> None:
-    """A mutant loses the points of exactly the tests it should, each saying why."""
+    """A submission loses the points of exactly the tests it should, each saying why."""
     tests = by_name(results)
     lost = {name for name, t in tests.items() if t["score"] < t["max_score"]}
     assert lost == set(fails), {n: tests[n]["output"] for n in lost}

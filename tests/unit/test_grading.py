@@ -40,7 +40,7 @@ class Case:
 
     @property
     def mutants(self) -> list[dict[str, Any]]:
-        return yaml.safe_load((self.directory / "mutants.yaml").read_text())
+        return yaml.safe_load((self.directory / "mutants.yaml").read_text())["variants"]
 
     def files(self, source: str) -> dict[str, bytes]:
         extra = {path.name: path.read_bytes() for path in self.extra_files}

@@ -79,7 +79,8 @@ class MetricCheck(CheckBase):
                 f"{type(exc).__name__}: {str(exc)[:300]}",
             )
         ok = (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
-        return self.result(ok, f"{label} {value:.4f} (needs {self._needs()})")
+        message = f"{label} {value:.4f} (needs {self._needs()})"
+        return CheckResult(ok, self.weight, message, value=value)
 
     def _needs(self) -> str:
         parts = (
