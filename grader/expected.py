@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.machinery
+import importlib.util
 import inspect
 import json
 import shutil
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
@@ -30,13 +33,86 @@ CACHE_FORMAT = 2  # 2: expected values round-trip through the codec
 
 
 def load_reference(assignment: Assignment) -> ModuleType:
-    try:
-        return importlib.import_module(assignment.reference.module)
-    except Exception as exc:
+    """The reference module: imported from the Python path, or, with ``reference.path``,
+    from the assignment's own folder under a name unique to it (``_reference_package``)."""
+    reference = assignment.reference
+    if reference.path is None:
+        try:
+            return importlib.import_module(reference.module)
+        except Exception as exc:
+            raise SpecError(
+                f"cannot import {reference.module!r}: {type(exc).__name__}: {exc}",
+                "reference.module",
+            ) from None
+    folder, base = reference.folder, reference.assignment_dir
+    if folder is None or base is None:
         raise SpecError(
-            f"cannot import {assignment.reference.module!r}: {type(exc).__name__}: {exc}",
+            "is relative to the assignment folder, which is unknown: load the assignment "
+            "with load_assignment(folder)",
+            "reference.path",
+        )
+    _check_reference_folder(assignment, base, folder)
+    package = _reference_package(folder)
+    try:
+        return importlib.import_module(f"{package}.{reference.module}")
+    except Exception as exc:
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+            del sys.modules[name]  # the next load imports afresh
+        raise SpecError(
+            f"cannot import {reference.module!r} from {reference.path}/: "
+            f"{type(exc).__name__}: {exc}",
             "reference.module",
         ) from None
+
+
+def _check_reference_folder(assignment: Assignment, base: Path, folder: Path) -> None:
+    """The folder and the module exist, and no public fixture reads a file in it: public
+    fixtures are sent into the sandbox, the reference never is. ``base``: the assignment
+    folder, where fixture paths start."""
+    reference = assignment.reference
+    if not folder.is_dir():
+        raise SpecError(f"there is no folder {reference.path!r} ({folder})", "reference.path")
+    relative = Path(*reference.module.split("."))
+    candidates = (folder / relative.with_suffix(".py"), folder / relative / "__init__.py")
+    if (folder / reference.module).is_file() and reference.module.endswith(".py"):
+        name = reference.module.removesuffix(".py")
+        raise SpecError(
+            f"write the module's name without .py: `module: {name}`", "reference.module"
+        )
+    if not any(path.is_file() for path in candidates):
+        raise SpecError(
+            f"there is no {reference.path}/{relative}.py "
+            f"(nor {reference.path}/{relative}/__init__.py)",
+            "reference.module",
+        )
+    public = {
+        name: fixture.path
+        for name, fixture in assignment.fixtures.items()
+        if fixture.visibility == "public" and fixture.path is not None
+    }
+    for name, path in public.items():
+        if (base / path).resolve().is_relative_to(folder):
+            raise SpecError(
+                f"{path} is in the reference folder ({reference.path}); public fixtures "
+                "enter the sandbox and the reference never does: keep the reference in a "
+                "folder of its own",
+                f"fixtures.{name}.path",
+            )
+
+
+def _reference_package(folder: Path) -> str:
+    """A package whose ``__path__`` is the reference folder, named after the folder and
+    its top-level sources: two assignments never share a reference module, and a long
+    process (the worker) imports an edited reference afresh."""
+    digest = hashlib.sha256(str(folder).encode())
+    for source in sorted(folder.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    name = f"_mlgrader_reference_{digest.hexdigest()[:16]}"
+    if name not in sys.modules:
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+        sys.modules[name] = importlib.util.module_from_spec(spec)
+    return name
 
 
 def spec_digest(

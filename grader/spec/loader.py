@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from grader.errors import SpecError
 from grader.spec.assignment import Assignment
 from grader.spec.checks import CHECK_KINDS
-from grader.spec.model import ALIASES
+from grader.spec.model import ALIASES, ASSIGNMENT_DIR
 
 SPEC_VERSION = 1
 LOCATED = re.compile(r"^((?:[a-z_]+|\[\d+\])(?:\[\d+\]|\.[a-z_]+)*): ")
@@ -54,7 +54,7 @@ def load_assignment(directory: Path) -> Assignment:
             f"{path}:1",
         )
     try:
-        return Assignment.model_validate(data)
+        return Assignment.model_validate(data, context={ASSIGNMENT_DIR: Path(directory).resolve()})
     except ValidationError as exc:
         raise _located(exc, path, root, data) from None
 

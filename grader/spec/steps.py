@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, GetJsonSchemaHandler, field_validator, model_validator
+from pydantic.json_schema import JsonSchemaValue
 
 from grader.spec.model import ALIASES, FILE_NAME, NAME, Model
-from grader.spec.refs import outputs_in, parse_arg, parse_ref, ref_field
+from grader.spec.refs import REF, outputs_in, parse_arg, parse_ref, ref_field
 from grader.wire import HELPER_NAMES
 
 STEP_KINDS = ("call", "set", "copy", "seed", "helper", "run")
@@ -34,13 +35,29 @@ class ProgramOutput(Model):
     Written as ``NAME: FILE`` (read as text) or ``NAME: {file: FILE, parse: lines}``."""
 
     file: Annotated[str, Field(pattern=FILE_NAME)]
-    parse: str = "text"
+    """The file's name, e.g. `metrics_out.txt`."""
+    parse: Annotated[str, Field(json_schema_extra={"enum": list(PARSER_NAMES)})] = "text"
+    """How the trusted side reads it: `text` (the default), `lines` (one number per line: a
+    labels file) or `key_values` (one `KEY: NUMBER` per line: a metrics file)."""
     max_kb: Annotated[int, Field(ge=1, le=65536)] = 1024
+    """A larger file fails the test."""
 
     @model_validator(mode="before")
     @classmethod
     def _shorthand(cls, data: Any) -> Any:
         return {"file": data} if isinstance(data, str) else data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: Any, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        """The shorthand `NAME: FILE` is valid too."""
+        shorthand = {
+            "type": "string",
+            "pattern": FILE_NAME,
+            "description": "the file, read as text",
+        }
+        return {"anyOf": [shorthand, handler(core_schema)]}
 
     @field_validator("parse")
     @classmethod
@@ -51,24 +68,57 @@ class ProgramOutput(Model):
         return v
 
 
+def _one_kind_schema(schema: dict[str, Any]) -> None:
+    """Tell editors that a step has one kind and that kind's keys (``_one_kind`` checks
+    the same, with messages)."""
+    schema["oneOf"] = [
+        {"required": [kind], "propertyNames": {"enum": sorted(STEP_FIELDS[kind])}}
+        for kind in STEP_KINDS
+    ]
+
+
 class Step(Model):
-    """One of: ``call`` (a function, or a method with ``on``), ``set`` (an attribute of
-    ``on`` to ``value``), ``copy`` (a snapshot of a reference, saved ``as``), ``seed``,
-    ``helper`` (a harness function) or ``run`` (a program of the submission, with
-    command-line ``args``, whose written files ``outputs`` are saved ``as``)."""
+    """One step of a test, of one kind: `call` (a function of the student's module, or a
+    method with `on`), `set` (an attribute of `on` to `value`), `copy` (a snapshot saved
+    `as`), `seed`, `helper` (a harness function) or `run` (a program of the submission,
+    with command-line `args`, whose written files `outputs` are saved `as`)."""
+
+    model_config = ConfigDict(json_schema_extra=_one_kind_schema)
 
     call: Annotated[str | None, Field(pattern=NAME)] = None
+    """A function (or class) of the student's module to call; with `on`, a method of that
+    object."""
     run: Annotated[str | None, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}\.py$")] = None
+    """A program of the submission, run as `__main__` with `args` as its command line."""
     outputs: dict[Annotated[str, Field(pattern=NAME)], ProgramOutput] = Field(default_factory=dict)
-    helper: Annotated[str | None, Field(pattern=NAME)] = None
+    """run: the files the program writes, `NAME: FILE` or `NAME: {file: FILE, parse: lines}`;
+    each is passed to it as an `{output: NAME}` argument."""
+    helper: Annotated[
+        str | None, Field(pattern=NAME, json_schema_extra={"enum": [*sorted(HELPER_NAMES), None]})
+    ] = None
+    """A fixed harness function, not student code: `predict(model, X)` (argmax labels),
+    `param_count(model)`, `grad_of(fn, x, *args)` (an autograd gradient)."""
     set: Annotated[str | None, Field(pattern=NAME)] = None
-    copy_: Annotated[str | None, Field(alias="copy")] = None
+    """An attribute of the object `on` to set to a copy of `value`."""
+    copy_: Annotated[
+        str | None, Field(alias="copy", json_schema_extra={"pattern": REF.pattern})
+    ] = None
+    """A `$reference` to deep-copy now and save `as` (an attribute that changes later)."""
     seed: Annotated[int | None, Field(ge=0, lt=2**32)] = None
-    on: str | None = None
+    """Seed NumPy's global generator and Python's `random` (and torch, when loaded)."""
+    on: Annotated[str | None, Field(json_schema_extra={"pattern": REF.pattern})] = None
+    """The object (a `$reference` to a saved result) whose method `call` calls, or whose
+    attribute `set` sets."""
     value: Any = None
+    """set: the value, an argument (a `$reference`, a literal, `{array: ...}`, ...)."""
     args: list[Any] = Field(default_factory=list)
+    """The positional arguments: `$references`, literals, lists, `{function: NAME}`,
+    `{probe: NAME}`, `{array: [...], dtype: ...}`, `{tensor: ARG}`, `{value: ANY}` and, in a
+    run step, `{output: NAME}`."""
     kwargs: dict[Annotated[str, Field(pattern=NAME)], Any] = Field(default_factory=dict)
+    """Keyword arguments, the same forms as `args`."""
     as_: Annotated[str | None, Field(alias="as", pattern=NAME)] = None
+    """The name later steps and checks use for the result (`$NAME`)."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:

@@ -13,17 +13,33 @@ from grader.spec.steps import Step
 
 
 class TestSpec(Model):
+    """A test: steps run in the sandbox, in a fresh process of their own, then checks of
+    their results on the trusted side."""
+
     __test__ = False  # not a pytest class
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    """Unique in the assignment; shown to students."""
     points: Annotated[float, Field(ge=0)]
+    """The test's maximum score."""
     visibility: Visibility = "visible"
+    """Gradescope's visibility: `visible` (the default), `hidden`, `after_due_date` or
+    `after_published`."""
     timeout: Annotated[float, Field(gt=0)] | None = None
+    """Seconds for this test; by default `limits.test_timeout`."""
     partial: bool = False
+    """`true`: the score is `points` times the weighted share of passed checks; `false`
+    (the default): every check must pass."""
     tags: list[str] = Field(default_factory=list)
+    """More student functions this test exercises, listed in the feedback (the functions
+    the steps call and pass are added automatically)."""
     description: str = ""
+    """For instructors; not shown to students."""
     steps: list[Step] = Field(default_factory=list)
+    """What to run in the sandbox, in order; needed unless every check is an answer check."""
     checks: Annotated[list[Check], Field(min_length=1)]
+    """What to verify on the trusted side; each check has exactly one kind key (`match`,
+    `no_warnings`, `shape`, `length`, `stats`, `metric`, `answer`)."""
 
     @model_validator(mode="after")
     def _refs_defined_in_order(self) -> TestSpec:

@@ -25,9 +25,13 @@ class AnswerCheck(CheckBase):
     needs_steps: ClassVar[bool] = False
 
     answer: Annotated[str, Field(min_length=1, max_length=50)]
+    """The question's id in the answers file."""
     equals: Any
+    """The right answer: a number or a nested list of numbers. Never shown to students."""
     rtol: Annotated[float, Field(ge=0)] | None = None
+    """Relative tolerance; by default the assignment's `tolerance.rtol`."""
     atol: Annotated[float, Field(ge=0)] | None = None
+    """Absolute tolerance; by default the assignment's `tolerance.atol`."""
 
     @field_validator("equals")
     @classmethod

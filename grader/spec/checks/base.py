@@ -34,7 +34,9 @@ class CheckBase(Model):
     needs_steps: ClassVar[bool] = True  # looks at what steps computed
 
     weight: Annotated[float, Field(gt=0)] = 1.0
+    """The check's share of a `partial` test's points, relative to the other checks."""
     label: str | None = None
+    """Names the check in the feedback, instead of its `$reference`."""
 
     @property
     def ref(self) -> str | None:

@@ -12,7 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from grader.compare import as_numeric, compare, describe
 from grader.spec.checks.base import CheckBase, ValueCheck
 from grader.spec.model import Bounds
-from grader.spec.refs import ref_field, ref_key
+from grader.spec.refs import REF, ref_field, ref_key
 from grader.verdict import CheckResult
 
 if TYPE_CHECKING:
@@ -21,12 +21,18 @@ if TYPE_CHECKING:
 
 
 class MatchCheck(ValueCheck):
-    """Compare a student value with the reference's value for the same steps."""
+    """The value equals the reference's for the same steps, within
+    `abs(got - expected) <= atol + rtol * abs(expected)` element by element; shapes must be
+    equal, lists compare item by item, mappings key by key."""
 
     kind: ClassVar[str] = "match"
-    match: str
+    match: Annotated[str, Field(json_schema_extra={"pattern": REF.pattern})]
+    """The value, a `$reference` to a saved result (`$out`, `"$grads[0]"`, `$lin.W`), or
+    an input fixture, to check the student's code did not modify it."""
     rtol: Annotated[float, Field(ge=0)] | None = None
+    """Relative tolerance; by default the assignment's `tolerance.rtol`."""
     atol: Annotated[float, Field(ge=0)] | None = None
+    """Absolute tolerance; by default the assignment's `tolerance.atol`."""
     _v = field_validator("match")(ref_field)
 
     @property
@@ -52,6 +58,7 @@ class NoWarningsCheck(CheckBase):
 
     kind: ClassVar[str] = "no_warnings"
     no_warnings: Literal[True]
+    """`true`; underflow is not a fault."""
 
     def evaluate(self, phase: PhaseResult, ctx: Context) -> CheckResult:
         if not phase.warnings:
@@ -61,9 +68,13 @@ class NoWarningsCheck(CheckBase):
 
 
 class ShapeCheck(ValueCheck):
+    """The value is an array of the given shape."""
+
     kind: ClassVar[str] = "shape"
-    shape: str
+    shape: Annotated[str, Field(json_schema_extra={"pattern": REF.pattern})]
+    """The value, a `$reference` to a saved result."""
     equals: list[Annotated[int, Field(ge=0)]]
+    """The shape, e.g. `[784, 200]`."""
     _v = field_validator("shape")(ref_field)
 
     @property
@@ -81,9 +92,13 @@ class ShapeCheck(ValueCheck):
 
 
 class LengthCheck(ValueCheck):
+    """The value is a list or tuple of the given length."""
+
     kind: ClassVar[str] = "length"
-    length: str
+    length: Annotated[str, Field(json_schema_extra={"pattern": REF.pattern})]
+    """The value, a `$reference` to a saved result."""
     equals: Annotated[int, Field(ge=0)]
+    """The number of items."""
     _v = field_validator("length")(ref_field)
 
     @property
@@ -99,14 +114,20 @@ class LengthCheck(ValueCheck):
 
 
 class StatsCheck(ValueCheck):
-    """Summary statistics of an array within bounds: for random initialisations."""
+    """Summary statistics of an array within bounds, `[low, high]` each: for random
+    initialisations (test the distribution, not the values)."""
 
     kind: ClassVar[str] = "stats"
-    stats: str
+    stats: Annotated[str, Field(json_schema_extra={"pattern": REF.pattern})]
+    """The array, a `$reference` to a saved result."""
     mean: Bounds | None = None
+    """Bounds of the mean, `[low, high]`."""
     std: Bounds | None = None
+    """Bounds of the standard deviation, `[low, high]`."""
     min: Bounds | None = None
+    """Bounds of the smallest value, `[low, high]`."""
     max: Bounds | None = None
+    """Bounds of the largest value, `[low, high]`."""
     _v = field_validator("stats")(ref_field)
 
     @model_validator(mode="after")
