@@ -105,7 +105,9 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in exc.errors()
+        f"{'.'.join(str(part) for part in error['loc'])}: "
+        + str(error["msg"]).removeprefix("Value error, ")
+        for error in exc.errors()
     ]
     message = "; ".join(problems) or "invalid request"
     return error_response(422, "invalid_request", message, request=request)

@@ -3,17 +3,27 @@
 A submission's status is its latest job's (a job ``received`` but not yet sent is
 ``queued``); its results are the latest job's if graded, else the latest graded
 job's, so a regrade in progress or failed keeps showing the previous results.
+Scores and results are as the viewer sees them (api/visibility.py): final scores, and
+for a student only what is released to them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from api.schemas import Grading, RegradeProgress, Status, SubmissionRecord, SubmissionSummary
-from api.visibility import for_student
-from store import Job, JobStatus, Submission, score_of, shown_job
+from api.schemas import (
+    Grading,
+    Late,
+    RegradeProgress,
+    Status,
+    SubmissionRecord,
+    SubmissionSummary,
+)
+from api.visibility import View, utc
+from grader.lateness import Lateness, Timing
+from store import Job, JobStatus, Submission, shown_job
 
 
 def shown_status(status: JobStatus) -> Status:
@@ -21,18 +31,22 @@ def shown_status(status: JobStatus) -> Status:
     return JobStatus.QUEUED if status == JobStatus.RECEIVED else status
 
 
-def utc(timestamp: float) -> datetime:
-    return datetime.fromtimestamp(timestamp, UTC)
-
-
 def utc_or_none(timestamp: float | None) -> datetime | None:
     return None if timestamp is None else utc(timestamp)
 
 
-def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:
+def late(lateness: Lateness) -> Late | None:
+    if lateness.timing == Timing.ON_TIME:
+        return None
+    closed = lateness.timing == Timing.CLOSED
+    return Late(days=lateness.days, penalty=lateness.penalty, closed=closed)
+
+
+def summary(submission: Submission, jobs: Sequence[Job], view: View) -> SubmissionSummary:
     latest = jobs[-1] if jobs else None
     shown = shown_job(jobs)
     status = shown_status(latest.status) if latest else JobStatus.QUEUED
+    results = results_for(submission, jobs, view)
     return SubmissionSummary(
         id=submission.id,
         assignment_id=submission.assignment_id,
@@ -41,27 +55,35 @@ def summary(submission: Submission, jobs: Sequence[Job]) -> SubmissionSummary:
         attempts=latest.attempts if latest else 0,
         created_at=utc(submission.created_at),
         graded_at=utc_or_none(shown.finished_at) if shown else None,
-        score=score_of(shown),
+        score=number(results, "score"),
+        raw_score=number(results, "raw_score"),
+        late=late(view.terms.lateness(submission)),
         message=latest.message if latest and status == JobStatus.FAILED else None,
     )
 
 
-def results_for(jobs: Sequence[Job], instructor: bool) -> dict[str, Any] | None:
+def number(results: dict[str, Any] | None, key: str) -> float | None:
+    value = (results or {}).get(key)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def results_for(submission: Submission, jobs: Sequence[Job], view: View) -> dict[str, Any] | None:
+    """The shown job's results as this viewer sees them; None before the first grading."""
     shown = shown_job(jobs)
     if shown is None or shown.results is None:
         return None
-    return shown.results if instructor else for_student(shown.results)
+    return view.results(submission, shown.results)
 
 
-def record(submission: Submission, jobs: Sequence[Job], instructor: bool) -> SubmissionRecord:
+def record(submission: Submission, jobs: Sequence[Job], view: View) -> SubmissionRecord:
     return SubmissionRecord(
-        **summary(submission, jobs).model_dump(),
-        results=results_for(jobs, instructor),
-        history=[grading(job) for job in jobs],
+        **summary(submission, jobs, view).model_dump(),
+        results=results_for(submission, jobs, view),
+        history=[grading(submission, job, view) for job in jobs],
     )
 
 
-def grading(job: Job) -> Grading:
+def grading(submission: Submission, job: Job, view: View) -> Grading:
     return Grading(
         job_id=job.id,
         reason=job.reason,
@@ -69,7 +91,7 @@ def grading(job: Job) -> Grading:
         status=shown_status(job.status),
         created_at=utc(job.created_at),
         finished_at=utc_or_none(job.finished_at),
-        score=score_of(job),
+        score=view.score(submission, job),
     )
 
 

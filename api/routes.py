@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
-from api import records
+from api import admission, records
 from api.auth import User, current_user, instructor
 from api.errors import ApiError
 from api.schemas import (
@@ -26,6 +26,7 @@ from api.schemas import (
 )
 from api.services import Services, services
 from api.upload import FIELD, read_parts
+from api.visibility import view_of
 from grader.archive import unpack_upload
 from grader.spec import Submission as SubmissionSpec
 from grader.submission import validate
@@ -35,19 +36,20 @@ from store import Submission
 class Route(APIRoute):
     """A route whose 405 lists every method of its path in ``Allow``. Starlette hands a
     request that no route of a path takes to the first route of that path, whose ``Allow``
-    would name only its own methods (GET and POST share /assignments/{id}/submissions)."""
+    would name only its own methods (GET and POST share /assignments/{id}/submissions).
+    The routers of the API's routes are in ``ROUTERS``."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in self.methods:
-            same_path = [
-                r for r in router.routes if isinstance(r, APIRoute) and r.path == self.path
-            ]
+            routes = [r for known in ROUTERS for r in known.routes]
+            same_path = [r for r in routes if isinstance(r, APIRoute) and r.path == self.path]
             allowed = sorted({method for r in same_path for method in r.methods})
             raise HTTPException(405, headers={"Allow": ", ".join(allowed)})
         await super().handle(scope, receive, send)
 
 
 router = APIRouter(prefix="/api", route_class=Route)
+ROUTERS = [router]  # api/policy_routes.py adds its own
 Svc = Annotated[Services, Depends(services)]
 AnyUser = Annotated[User, Depends(current_user)]
 Instructor = Annotated[User, Depends(instructor)]
@@ -82,23 +84,35 @@ UPLOAD_BODY = {
 }
 
 
+RETRY_AFTER = {
+    "Retry-After": {
+        "description": "seconds until the next submission is allowed",
+        "schema": {"type": "integer"},
+    }
+}
+
+
 @router.post(
     "/assignments/{assignment_id}/submissions",
     status_code=202,
     response_model=Accepted,
-    responses=errors(400, 404, 413, 415, 503),
+    responses={
+        **errors(400, 403, 404, 413, 415, 503),
+        429: {"model": ErrorBody, "headers": RETRY_AFTER},
+    },
     openapi_extra=UPLOAD_BODY,
-    summary="Submit files (or one zip) for grading",
+    summary="Submit files (or one zip) for grading (403 after the close, 429 over the limit)",
 )
 async def submit(assignment_id: str, request: Request, user: AnyUser, svc: Svc) -> Accepted:
     spec = svc.assignments.spec(assignment_id).submission
+    admit = await run_in_threadpool(admission.admit_for, svc, assignment_id, user)
     limits = svc.settings.api
     parts = await read_parts(request, limits.max_upload_bytes, limits.max_upload_files)
     files = await run_in_threadpool(
         files_of, parts, spec, limits.max_upload_bytes, limits.max_upload_files
     )
     submission, job = await run_in_threadpool(
-        svc.store.add_submission, assignment_id, user.name, files
+        svc.store.add_submission, assignment_id, user.name, files, admit
     )
     await run_in_threadpool(svc.send, [job.id])
     return Accepted(id=submission.id)
@@ -121,25 +135,30 @@ def visible_submission(svc: Services, submission_id: str, user: User) -> Submiss
 @router.get(
     "/submissions/{submission_id}",
     response_model=SubmissionRecord,
-    responses=errors(404),
+    responses=errors(404, 503),
     summary="A submission: status, results and every grading",
 )
 def submission_record(submission_id: str, user: AnyUser, svc: Svc) -> SubmissionRecord:
     submission = visible_submission(svc, submission_id, user)
-    return records.record(submission, svc.store.jobs_of(submission.id), user.is_instructor)
+    view = view_of(svc, submission.assignment_id, user.is_instructor)
+    return records.record(submission, svc.store.jobs_of(submission.id), view)
 
 
 @router.get(
     "/submissions/{submission_id}/results.json",
-    responses={200: {"model": Results, "description": "Gradescope results.json"}, **errors(404)},
-    summary="The feedback alone (students see only visible tests)",
+    responses={
+        200: {"model": Results, "description": "Gradescope results.json"},
+        **errors(404, 503),
+    },
+    summary="The feedback alone (students see only the tests released to them)",
 )
 def submission_results(submission_id: str, user: AnyUser, svc: Svc) -> JSONResponse:
     submission = visible_submission(svc, submission_id, user)
     jobs = svc.store.jobs_of(submission.id)
-    results = records.results_for(jobs, user.is_instructor)
+    view = view_of(svc, submission.assignment_id, user.is_instructor)
+    results = records.results_for(submission, jobs, view)
     if results is None:
-        status = records.summary(submission, jobs).status
+        status = records.summary(submission, jobs, view).status
         raise ApiError(
             404, "no_results", f"submission {submission_id!r} has no results yet ({status})"
         )
@@ -149,7 +168,7 @@ def submission_results(submission_id: str, user: AnyUser, svc: Svc) -> JSONRespo
 @router.get(
     "/assignments/{assignment_id}/submissions",
     response_model=list[SubmissionSummary],
-    responses=errors(403, 404),
+    responses=errors(403, 404, 503),
     summary="Every submission of an assignment (instructors)",
 )
 def list_submissions(
@@ -160,10 +179,11 @@ def list_submissions(
     student: Annotated[str | None, Query(description="only this student's")] = None,
 ) -> list[SubmissionSummary]:
     svc.assignments.folder(assignment_id)
+    view = view_of(svc, assignment_id, instructor=True)
     store = svc.store
     found = store.latest_submissions(assignment_id) if latest else store.submissions(assignment_id)
     return [
-        records.summary(s, store.jobs_of(s.id))
+        records.summary(s, store.jobs_of(s.id), view)
         for s in found
         if student is None or s.student == student
     ]

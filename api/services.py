@@ -13,7 +13,7 @@ from api.assignments import Assignments
 from api.auth import Authenticator
 from api.health import Probes
 from config import Settings
-from store import SubmissionStore
+from store import Clock, SubmissionStore
 
 log = logging.getLogger(__name__)
 Enqueue = Callable[[str], None]
@@ -27,6 +27,7 @@ class Services:
     assignments: Assignments
     probes: Probes
     auth: Authenticator
+    clock: Clock  # the store's: due dates, quotas and release are judged by it
 
     def send(self, job_ids: Sequence[str]) -> int:
         """Queue stored jobs; returns how many were sent. When the queue is down the

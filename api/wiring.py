@@ -17,7 +17,7 @@ from api.app import create_app
 from api.health import Probes
 from config import Settings
 from sandbox.docker_sandbox import ping_engine
-from store import SQLiteStore, SubmissionStore
+from store import SYSTEM_CLOCK, SQLiteStore, SubmissionStore
 from worker import queue
 
 
@@ -34,8 +34,9 @@ def default_app() -> FastAPI:
     from worker.tasks import enqueue  # Celery and its broker settings: the real service only
 
     settings = Settings.from_env()
-    store = SQLiteStore(settings.data_dir)
-    return create_app(settings, store, enqueue, default_probes(settings, store))
+    clock = SYSTEM_CLOCK  # the store's time and the API's: due dates, quotas, release
+    store = SQLiteStore(settings.data_dir, clock)
+    return create_app(settings, store, enqueue, default_probes(settings, store), clock=clock)
 
 
 def __getattr__(name: str) -> FastAPI:

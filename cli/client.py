@@ -1,10 +1,11 @@
-"""A client of the grading service's HTTP API (see docs/api.md), for ``grader submit``
-and ``grader regrade``."""
+"""A client of the grading service's HTTP API (see docs/api.md), for ``grader submit``,
+``grader regrade``, ``grader extend`` and ``grader publish``."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -57,11 +58,33 @@ class GraderClient:
     def regrade_progress(self, regrade_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/regrades/{regrade_id}")
 
+    def policy(self, assignment_id: str) -> dict[str, Any]:
+        """The assignment's policy and where the caller stands against it."""
+        return self._call("GET", f"/api/assignments/{assignment_id}/policy")
+
+    def extensions(self, assignment_id: str) -> list[dict[str, Any]]:
+        return self._call("GET", f"/api/assignments/{assignment_id}/extensions")
+
+    def extend(self, assignment_id: str, student: str, due: str) -> dict[str, Any]:
+        """Give a student a new due (ISO 8601 with a time zone); returns the extension."""
+        path = f"/api/assignments/{assignment_id}/extensions/{quote(student, safe='')}"
+        return self._call("PUT", path, json={"due": due})
+
+    def remove_extension(self, assignment_id: str, student: str) -> None:
+        path = f"/api/assignments/{assignment_id}/extensions/{quote(student, safe='')}"
+        self._call("DELETE", path)
+
+    def publish(self, assignment_id: str) -> dict[str, Any]:
+        return self._call("PUT", f"/api/assignments/{assignment_id}/publication")
+
+    def unpublish(self, assignment_id: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/api/assignments/{assignment_id}/publication")
+
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
         response = self.http.request(method, path, **kwargs)
         if response.status_code >= 400:
             raise error_of(response)
-        return response.json()
+        return response.json() if response.content else None
 
 
 def error_of(response: httpx.Response) -> ServiceError:

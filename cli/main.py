@@ -13,6 +13,19 @@ line), 3 the service could not be reached, answered 5xx, or did not finish in ti
 ``grader regrade --api URL --token TOKEN ASSIGNMENT_ID`` (instructors) regrades every
 student's latest submission with a progress bar (stderr). Exit status: 0 all graded,
 1 some gradings failed, 2 refused, 3 as above.
+
+``grader check ASSIGNMENT_DIR`` (cli/check.py, docs/check.md): the pre-flight check of an
+assignment; exit status 0 nothing failed, 1 a finding failed, 2 unusable input, 3 as above.
+
+``grader new ID [--dir DIR]`` (cli/scaffold.py) writes the skeleton of a new assignment, a
+small working one to edit, into DIR (default ./ID). Exit status: 0 written, 2 a bad id or
+a folder that is not empty (nothing written).
+
+``grader schema [-o FILE]`` (cli/scaffold.py) prints or writes the JSON Schema of
+assignment.yaml, for editors. Exit status: 0, or 2 when FILE cannot be written.
+
+``grader extend ... ASSIGNMENT STUDENT --due ISO|--remove`` and ``grader publish ...
+ASSIGNMENT [--unpublish]`` (cli/policy.py, instructors): extensions and publication.
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from types import ModuleType
 
 import httpx
 
+from cli import check, policy, scaffold
 from cli.client import GraderClient, ServiceError
 from cli.progress import Polling, follow_regrade, follow_submission
 from config import Settings
@@ -38,7 +52,7 @@ from store.records import JobStatus
 
 # Modules that add commands: each has ``register(commands)``, which adds its subparsers
 # with ``set_defaults(run=FUNCTION)``; FUNCTION(args, settings) returns the exit status.
-COMMAND_MODULES: tuple[ModuleType, ...] = ()
+COMMAND_MODULES: tuple[ModuleType, ...] = (check, scaffold, policy)
 
 
 def build_parser(settings: Settings) -> argparse.ArgumentParser:

@@ -5,18 +5,25 @@
  "extra_data": {"sandbox_log"}}
 
 ``extra_data`` is Gradescope's field for data kept with the results but not shown to
-students: the tail of the sandbox's own log, for instructors (``api.visibility`` drops
-it, with the hidden tests, from what a student sees).
+students: the tail of the sandbox's own log, for instructors (``grader.release`` drops
+it, with the tests not released yet, from what a student sees).
+
+The stored results.json is the raw grading. What people see adds the lateness of the
+submission (``with_lateness``): ``raw_score``, ``late`` and the final ``score``, computed
+each time it is shown, so a later extension or regrade changes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from grader.lateness import Lateness, Timing
 from grader.verdict import TestResult
 
 LOG_TAIL_CHARS = 20_000
+SUMMARY = re.compile(r"^Score \S+ / \S+: \d+ of \d+ tests passed\.$")  # results_json's first line
 
 
 def results_json(
@@ -69,3 +76,28 @@ def not_gradable(reason: str) -> dict[str, Any]:
         "visibility": "visible",
         "tests": [],
     }
+
+
+def with_lateness(results: Mapping[str, Any], lateness: Lateness) -> dict[str, Any]:
+    """The results as shown: ``raw_score`` (the grading's), ``late`` (null when on time,
+    else ``{"days", "penalty", "closed"}``), ``score`` the final score, and a line of
+    ``output`` saying what lateness cost."""
+    raw = results.get("score")
+    shown = {**results, "raw_score": raw, "late": None}
+    if lateness.timing == Timing.ON_TIME:
+        return shown
+    closed = lateness.timing == Timing.CLOSED
+    shown["late"] = {"days": lateness.days, "penalty": lateness.penalty, "closed": closed}
+    if isinstance(raw, int | float):
+        shown["score"] = lateness.final(raw)
+    shown["output"] = "\n".join(
+        part for part in (str(results.get("output", "")), late_line(lateness)) if part
+    )
+    return shown
+
+
+def late_line(lateness: Lateness) -> str:
+    days = f"{lateness.days} day{'s' * (lateness.days != 1)}"
+    if lateness.timing == Timing.CLOSED:
+        return f"Late: submitted {days} after the due date, after submissions closed: no credit."
+    return f"Late: submitted {days} after the due date: {lateness.penalty:.0%} off the score."

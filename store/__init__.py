@@ -9,13 +9,15 @@ time comes from a ``Clock`` (store/clock.py), replaceable in tests.
 from store.clock import SYSTEM_CLOCK, Clock, ManualClock, SystemClock
 from store.lti_records import LtiLink, LtiPerson, OutboxScore, ScoreState
 from store.lti_sqlite import SQLiteLtiStore
-from store.protocol import SubmissionStore
+from store.protocol import Admit, SubmissionStore
 from store.records import (
     FINISHED,
     Claim,
+    Extension,
     Job,
     JobReason,
     JobStatus,
+    Publication,
     Submission,
     score_of,
     shown_job,
@@ -25,8 +27,10 @@ from store.sqlite import SQLiteStore
 __all__ = [
     "FINISHED",
     "SYSTEM_CLOCK",
+    "Admit",
     "Claim",
     "Clock",
+    "Extension",
     "Job",
     "JobReason",
     "JobStatus",
@@ -34,6 +38,7 @@ __all__ = [
     "LtiPerson",
     "ManualClock",
     "OutboxScore",
+    "Publication",
     "SQLiteLtiStore",
     "SQLiteStore",
     "ScoreState",

@@ -3,10 +3,16 @@ SQLite without the API or the workers changing."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from store.records import Claim, Job, Submission
+from store.clock import Clock
+from store.records import Claim, Extension, Job, Publication, Submission
+
+# Called in the transaction that adds a submission, with the times of the student's earlier
+# submissions of the assignment and the new one's time; it raises to refuse the submission.
+Admit = Callable[[list[float], float], None]
 
 
 @runtime_checkable
@@ -16,11 +22,18 @@ class SubmissionStore(Protocol):
     ``SQLiteStore`` (store/sqlite.py) implements it with SQLite and a local folder. A
     shared database can implement it when workers run on several hosts: ``claim`` and
     the claimed updates must be atomic (a transaction with a row lock), and the files
-    must be reachable from every host.
+    must be reachable from every host. ``clock`` is the store's time, which the API's
+    checks of due dates and quotas use too (tests replace it).
     """
 
+    clock: Clock
+
     def add_submission(
-        self, assignment_id: str, student: str, files: Mapping[str, bytes]
+        self,
+        assignment_id: str,
+        student: str,
+        files: Mapping[str, bytes],
+        admit: Admit | None = None,
     ) -> tuple[Submission, Job]: ...
     def mark_queued(self, job_id: str) -> None: ...
     def create_regrade(self, assignment_id: str, requested_by: str) -> tuple[str, list[Job]]: ...
@@ -40,3 +53,13 @@ class SubmissionStore(Protocol):
     def files(self, submission_id: str) -> dict[str, bytes]: ...
     def regrade_jobs(self, regrade_id: str) -> tuple[str, list[Job]] | None: ...
     def ping(self) -> None: ...
+    # the instructors' decisions: per-student extensions (a new due) and publication
+    def set_extension(
+        self, assignment_id: str, student: str, due: datetime, granted_by: str
+    ) -> Extension: ...
+    def remove_extension(self, assignment_id: str, student: str) -> bool: ...
+    def extension(self, assignment_id: str, student: str) -> Extension | None: ...
+    def extensions(self, assignment_id: str) -> list[Extension]: ...
+    def publish(self, assignment_id: str, published_by: str) -> Publication: ...
+    def unpublish(self, assignment_id: str) -> bool: ...
+    def publication(self, assignment_id: str) -> Publication | None: ...

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -85,6 +86,28 @@ class Claim:
 
     job: Job
     token: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    """An instructor's extension: a new due for one student of one assignment (aware, in
+    the zone the instructor gave it)."""
+
+    assignment_id: str
+    student: str
+    due: datetime
+    granted_by: str
+    granted_at: float
+
+
+@dataclass(frozen=True)
+class Publication:
+    """An assignment's publication: from ``published_at`` on, its students see the
+    tests marked ``after_published``."""
+
+    assignment_id: str
+    published_at: float
+    published_by: str
 
 
 def score_of(job: Job | None) -> float | None:

@@ -1,4 +1,5 @@
-"""The SQLite schema of the store: submissions, regrades and jobs."""
+"""The SQLite schema of the store: submissions, regrades and jobs; the instructors'
+extensions (a new due per student, ISO 8601 text with its offset) and publications."""
 
 from __future__ import annotations
 
@@ -36,6 +37,19 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_submission ON jobs (submission_id, created_at);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
+CREATE TABLE IF NOT EXISTS extensions (
+    assignment_id TEXT NOT NULL,
+    student TEXT NOT NULL,
+    due TEXT NOT NULL,
+    granted_by TEXT NOT NULL,
+    granted_at REAL NOT NULL,
+    PRIMARY KEY (assignment_id, student)
+);
+CREATE TABLE IF NOT EXISTS publications (
+    assignment_id TEXT PRIMARY KEY,
+    published_at REAL NOT NULL,
+    published_by TEXT NOT NULL
+);
 """
 
 # The columns of ``jobs`` in the order of ``Job``'s fields (see ``Job.from_row``).

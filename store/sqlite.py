@@ -23,12 +23,15 @@ from typing import Any
 
 from store import database
 from store.clock import SYSTEM_CLOCK, Clock
+from store.policy_sqlite import PolicyQueries
+from store.protocol import Admit
 from store.records import Claim, Job, JobReason, JobStatus, Submission
 from store.schema import JOB_COLUMNS, SCHEMA
 
 
-class SQLiteStore:
-    """The embedded SubmissionStore: SQLite in WAL mode and a folder of files."""
+class SQLiteStore(PolicyQueries):
+    """The embedded SubmissionStore: SQLite in WAL mode and a folder of files (the
+    extensions and publications: store/policy_sqlite.py)."""
 
     def __init__(self, data_dir: Path, clock: Clock = SYSTEM_CLOCK) -> None:
         self.data_dir = Path(data_dir)
@@ -44,18 +47,35 @@ class SQLiteStore:
     # ------------------------------------------------------------------ writing
 
     def add_submission(
-        self, assignment_id: str, student: str, files: Mapping[str, bytes]
+        self,
+        assignment_id: str,
+        student: str,
+        files: Mapping[str, bytes],
+        admit: Admit | None = None,
     ) -> tuple[Submission, Job]:
-        """Store the files durably, then the records; the job starts as ``received``."""
-        submission = Submission(uuid.uuid4().hex, assignment_id, student, self.clock.now())
-        self._write_files(submission.id, files)
-        job = _new_job(submission.id, JobReason.SUBMIT, student, None, submission.created_at)
-        with self._tx(immediate=True) as db:
-            db.execute(
-                "INSERT INTO submissions VALUES (?, ?, ?, ?)",
-                (submission.id, assignment_id, student, submission.created_at),
-            )
-            _insert_job(db, job)
+        """Store the files durably, then the records; the job starts as ``received``.
+
+        ``admit(earlier, now)``, when given, is called in the transaction that writes the
+        records, with the times of the student's earlier submissions of the assignment and
+        the time this one gets; it raises to refuse it (nothing is kept). So two uploads
+        at once cannot both take a quota's last place."""
+        submission_id = uuid.uuid4().hex
+        self._write_files(submission_id, files)
+        try:
+            with self._tx(immediate=True) as db:
+                now = self.clock.now()
+                if admit is not None:
+                    admit(_times_of(db, assignment_id, student), now)
+                submission = Submission(submission_id, assignment_id, student, now)
+                job = _new_job(submission_id, JobReason.SUBMIT, student, None, now)
+                db.execute(
+                    "INSERT INTO submissions VALUES (?, ?, ?, ?)",
+                    (submission_id, assignment_id, student, now),
+                )
+                _insert_job(db, job)
+        except BaseException:
+            self.remove_files(submission_id)
+            raise
         return submission, job
 
     def _write_files(self, submission_id: str, files: Mapping[str, bytes]) -> None:
@@ -300,6 +320,15 @@ def _insert_job(db: sqlite3.Connection, job: Job) -> None:
         "attempts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         astuple(job)[:8],  # the fields above, in the dataclass's order
     )
+
+
+def _times_of(db: sqlite3.Connection, assignment_id: str, student: str) -> list[float]:
+    rows = db.execute(
+        "SELECT created_at FROM submissions WHERE assignment_id = ? AND student = ? "
+        "ORDER BY created_at",
+        (assignment_id, student),
+    ).fetchall()
+    return [r[0] for r in rows]
 
 
 def _gave_up(job: Job, max_attempts: int) -> str:

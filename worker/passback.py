@@ -1,10 +1,12 @@
 """Scores owed to LMS gradebooks (LTI 1.3 Assignment and Grade Services).
 
 ``sync`` works out, for every person who launched an assignment from an LMS link, the
-score the gradebook should show (the latest or the best submission's, as the
-assignment's ``gradebook_score`` says) and queues it in the store's outbox when it is
+score the gradebook should show (the latest or the best submission's final score, as the
+assignment's ``gradebook_score`` says: the raw score less its late penalty, against the
+student's own due with their extension) and queues it in the store's outbox when it is
 new. It is idempotent, so running it after each grading and on every sweep means a
-worker killed between writing a verdict and queuing its score loses nothing.
+worker killed between writing a verdict and queuing its score loses nothing, and an
+extension granted (or taken back) later changes what is owed, which the next sweep sends.
 ``send_due`` sends the queued scores, oldest first, each leased to one sender; a
 failure keeps the score pending with the error and a later time to try (backoff), so
 an LMS that is down for an hour gets every score when it is back.
@@ -14,10 +16,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
 
+from grader.feedback import late_line
+from grader.lateness import Lateness, Timing, assess
 from grader.spec import Assignment
 from lti.keys import ToolKey
 from lti.registry import Registry
@@ -29,8 +34,8 @@ from store import (
     OutboxScore,
     ScoreState,
     SQLiteLtiStore,
+    Submission,
     SubmissionStore,
-    score_of,
     shown_job,
 )
 from store.clock import Clock
@@ -39,6 +44,15 @@ log = logging.getLogger(__name__)
 BACKOFF = (5.0, 15.0, 60.0, 180.0, 600.0)  # seconds before the next try, by attempts so far
 LEASE_SECONDS = 60
 Specs = Callable[[str], Assignment | None]
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A graded job and what the gradebook gets for it."""
+
+    job: Job
+    lateness: Lateness
+    score: float  # final: the raw score less the late penalty
 
 
 def iso(timestamp: float) -> str:
@@ -69,35 +83,51 @@ class Passback:
         queued = 0
         for link, person in self.lti.enrolments():
             spec = self.specs(link.assignment_id)
-            job = self._graded_job(link.assignment_id, person.key, spec)
-            if spec is None or job is None or job.results is None:
+            owed = None if spec is None else self._owed(link.assignment_id, person.key, spec)
+            if spec is None or owed is None:
                 continue
-            queued += self.lti.queue_score(self._score(link, person, job, spec))
+            queued += self.lti.queue_score(self._score(link, person, owed, spec))
         return queued
 
-    def _graded_job(self, assignment_id: str, student: str, spec: Assignment | None) -> Job | None:
-        submissions = self.store.student_submissions(assignment_id, student)
-        shown = [shown_job(self.store.jobs_of(s.id)) for s in submissions]
-        if not shown:
-            return None
-        if spec is not None and spec.gradebook_score == "best":
-            graded = [job for job in shown if job is not None]
-            return max(graded, key=lambda job: score_of(job) or 0.0, default=None)
-        return shown[-1]
+    def _owed(self, assignment_id: str, student: str, spec: Assignment) -> Owed | None:
+        """The latest submission's, or the best final score's (ties: the earliest)."""
+        extension = self.store.extension(assignment_id, student)
+        due = extension.due if extension else None
+        each = [
+            self._graded(s, spec, due)
+            for s in self.store.student_submissions(assignment_id, student)
+        ]
+        if spec.gradebook_score == "best":
+            graded = [owed for owed in each if owed is not None]
+            return max(graded, key=lambda owed: owed.score, default=None)
+        return each[-1] if each else None
 
-    def _score(self, link: LtiLink, person: LtiPerson, job: Job, spec: Assignment) -> OutboxScore:
-        results = job.results or {}
+    def _graded(
+        self, submission: Submission, spec: Assignment, due: datetime | None
+    ) -> Owed | None:
+        job = shown_job(self.store.jobs_of(submission.id))
+        if job is None or job.results is None:
+            return None
+        lateness = assess(spec.policy, datetime.fromtimestamp(submission.created_at, UTC), due)
+        raw = job.results.get("score", 0.0)
+        return Owed(job, lateness, lateness.final(float(raw)))
+
+    def _score(self, link: LtiLink, person: LtiPerson, owed: Owed, spec: Assignment) -> OutboxScore:
+        results = owed.job.results or {}
         now = self.clock.now()
         summary = str(results.get("output", "")).splitlines()[:1]
+        comment = summary[0] if summary else ""
+        if owed.lateness.timing != Timing.ON_TIME:
+            comment = f"{comment} {late_line(owed.lateness)}".strip()
         return OutboxScore(
             id=self.lti.new_score_id(),
             link_id=link.id,
             person=person.key,
             user_id=person.subject,
-            job_id=job.id,
-            score_given=float(results.get("score", 0.0)),
+            job_id=owed.job.id,
+            score_given=owed.score,
             score_maximum=float(spec.max_score),
-            comment=summary[0] if summary else "",
+            comment=comment,
             # when the score was queued, not when its job finished: with "best" the score
             # may move back to an older job, and the LMS keeps only the newest timestamp
             timestamp=iso(now),
@@ -173,7 +203,5 @@ class Passback:
             raise ServiceError(f"the LMS {link.issuer} is no longer registered", False)
         cache_key = (platform.issuer, platform.client_id)
         if cache_key not in self._clients:
-            self._clients[cache_key] = ServiceClient(
-                self.key, platform, self.http, self.clock.now
-            )
+            self._clients[cache_key] = ServiceClient(self.key, platform, self.http, self.clock.now)
         return self._clients[cache_key]

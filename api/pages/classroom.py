@@ -5,6 +5,8 @@ A student's *latest* score is exactly what ``GET /api/assignments/{id}/submissio
 shows for them: the score of their most recent submission's shown job (its latest graded
 one, api/records.py), so None while that submission is still queued, running or failed,
 even when an earlier submission was graded; that earlier score still counts in *best*.
+Scores are final scores (the raw score less a late penalty) when ``summarize`` is given
+the assignment's scoring (``Terms.final_score``, api/visibility.py).
 The histogram and the pass rates describe the latest submissions that have results, so
 they show where the class stands now, not its history.
 """
@@ -61,21 +63,30 @@ class ClassSummary:
     pass_rates: list[TestPassRate]  # most failed first
 
 
+Score = Callable[[Submission, Job | None], float | None]
+
+
+def raw_score(_: Submission, job: Job | None) -> float | None:
+    return score_of(job)
+
+
 def summarize(
     submissions: Sequence[Submission],
     jobs_of: Callable[[str], Sequence[Job]],
     max_score: float,
+    score: Score = raw_score,
 ) -> ClassSummary:
     """The summary of one assignment's submissions (any order; the store's, oldest first,
     decides ties in time the way ``latest_submissions`` does). ``jobs_of`` gives a
-    submission's jobs oldest first, as ``SubmissionStore.jobs_of`` does."""
+    submission's jobs oldest first, as ``SubmissionStore.jobs_of`` does; ``score`` a
+    submission's score from its shown job (the final score, with the late penalty)."""
     by_student: dict[str, list[Submission]] = {}
     for s in sorted(submissions, key=lambda s: s.created_at):  # stable: keeps store order
         by_student.setdefault(s.student, []).append(s)
     rows: list[StudentRow] = []
     latest_results: list[Mapping[str, Any]] = []
     for student in sorted(by_student, key=lambda name: (name.casefold(), name)):
-        row, results = _student(student, by_student[student], jobs_of)
+        row, results = _student(student, by_student[student], jobs_of, score)
         rows.append(row)
         if results is not None:
             latest_results.append(results)
@@ -91,18 +102,22 @@ def summarize(
 
 
 def _student(
-    student: str, submissions: Sequence[Submission], jobs_of: Callable[[str], Sequence[Job]]
+    student: str,
+    submissions: Sequence[Submission],
+    jobs_of: Callable[[str], Sequence[Job]],
+    score: Score,
 ) -> tuple[StudentRow, Mapping[str, Any] | None]:
     """A student's row, and their latest submission's shown results (None if ungraded)."""
     shown = [shown_job(jobs_of(s.id)) for s in submissions]
-    scores = [score for score in map(score_of, shown) if score is not None]
+    each = [score(s, job) for s, job in zip(submissions, shown, strict=True)]
+    scores = [found for found in each if found is not None]
     latest = submissions[-1]
     row = StudentRow(
         student=student,
         submissions=len(submissions),
         latest_id=latest.id,
         latest_at=utc(latest.created_at),
-        latest_score=score_of(shown[-1]),
+        latest_score=each[-1],
         best_score=max(scores, default=None),
     )
     return row, shown[-1].results if shown[-1] is not None else None

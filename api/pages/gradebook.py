@@ -2,8 +2,9 @@
 
 Canvas and Moodle both import a CSV with a column naming the student and a column of
 scores (the instructor maps the columns on import); one row per student, with each
-student's latest score (the one the dashboard and the JSON API show) out of the
-assignment's maximum, and when that submission was received. Until the LTI integration
+student's latest score (the one the dashboard and the JSON API show: the final score,
+less any late penalty, api/visibility.py) out of the assignment's maximum, and when that
+submission was received. Until the LTI integration
 sends scores to the gradebook directly, this download is how grades get there.
 
 A spreadsheet opening the file runs a cell that starts with ``=``, ``+``, ``-`` or ``@``

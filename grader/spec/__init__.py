@@ -30,6 +30,15 @@ from grader.spec.checks import (
 from grader.spec.fixtures import Fixture, NpzKey
 from grader.spec.loader import LOCATED, SPEC_VERSION, SpecLoader, is_tag, load_assignment
 from grader.spec.model import ALIASES, FILE_NAME, MODULE_NAME, NAME, Bounds, Model, Visibility
+from grader.spec.policy import (
+    LatePenalty,
+    PenaltyStep,
+    PenaltyTable,
+    PerDayPenalty,
+    Policy,
+    SubmissionLimit,
+    aware_time,
+)
 from grader.spec.refs import (
     REF,
     REF_PART,
@@ -46,6 +55,14 @@ from grader.spec.refs import (
 )
 from grader.spec.steps import PARSER_NAMES, STEP_KINDS, ProgramOutput, Step
 from grader.spec.testspec import TestSpec
+from grader.spec.variants import (
+    VARIANTS_FILE,
+    Variant,
+    VariantsFile,
+    editable_files,
+    file_of,
+    load_variants,
+)
 
 __all__ = [
     "ALIASES",
@@ -61,6 +78,7 @@ __all__ = [
     "SPEC_VERSION",
     "STEP_KINDS",
     "TENSOR_DTYPES",
+    "VARIANTS_FILE",
     "AnswerCheck",
     "AnswersFile",
     "Assignment",
@@ -68,6 +86,7 @@ __all__ = [
     "Check",
     "CheckBase",
     "Fixture",
+    "LatePenalty",
     "LengthCheck",
     "Limits",
     "MatchCheck",
@@ -75,6 +94,10 @@ __all__ = [
     "Model",
     "NoWarningsCheck",
     "NpzKey",
+    "PenaltyStep",
+    "PenaltyTable",
+    "PerDayPenalty",
+    "Policy",
     "ProgramOutput",
     "Reference",
     "ShapeCheck",
@@ -82,14 +105,21 @@ __all__ = [
     "StatsCheck",
     "Step",
     "Submission",
+    "SubmissionLimit",
     "TestSpec",
     "Tolerance",
     "ValueCheck",
+    "Variant",
+    "VariantsFile",
     "Visibility",
+    "aware_time",
+    "editable_files",
+    "file_of",
     "functions_in",
     "is_tag",
     "key_of",
     "load_assignment",
+    "load_variants",
     "names_in",
     "outputs_in",
     "parse_arg",

@@ -3,13 +3,15 @@ fixtures and the tests, checked against each other once loaded."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from grader.spec.checks import AnswerCheck, CheckBase, MatchCheck
 from grader.spec.fixtures import Fixture
-from grader.spec.model import MODULE_NAME, NAME, Model
+from grader.spec.model import ASSIGNMENT_DIR, MODULE_NAME, NAME, Model
+from grader.spec.policy import Policy
 from grader.spec.refs import functions_in
 from grader.spec.testspec import TestSpec
 
@@ -32,7 +34,49 @@ class Submission(Model):
 
 
 class Reference(Model):
+    """The trusted reference implementation: it computes the expected values and the
+    metrics on the trusted side and never enters a sandbox. Either a module on the
+    grader's Python path (`module: reference.cs189_hw2.hw2`), or, with `path`, a module in
+    a folder of the assignment's own (`path: reference`, `module: layer`)."""
+
     module: Annotated[str, Field(pattern=MODULE_NAME)]
+    """The reference module: a dotted module path importable by the grader, or, with
+    `path`, the module's name inside that folder (`layer` for `reference/layer.py`). Run
+    steps execute the reference's programs from the module's folder."""
+    path: Annotated[str | None, Field(min_length=1, max_length=500)] = None
+    """A folder relative to the assignment folder holding the reference module, e.g.
+    `reference`. It is imported under a name unique to that folder, so assignments loaded
+    in one process never share a reference; its modules import each other relatively
+    (`from .helpers import f`). Nothing in it is sent to the sandbox."""
+    _assignment_dir: Path | None = PrivateAttr(default=None)
+
+    @field_validator("path")
+    @classmethod
+    def _relative_folder(cls, v: str | None) -> str | None:
+        if v is not None and (v.startswith(("/", "~")) or "\\" in v or ":" in v):
+            raise ValueError(
+                f"{v!r} must be a folder relative to the assignment folder, written with /"
+            )
+        return v
+
+    def model_post_init(self, context: Any, /) -> None:
+        """The loader validates with ``context={ASSIGNMENT_DIR: folder}``: `path` is
+        relative to it."""
+        if isinstance(context, dict) and context.get(ASSIGNMENT_DIR) is not None:
+            self._assignment_dir = Path(context[ASSIGNMENT_DIR])
+
+    @property
+    def assignment_dir(self) -> Path | None:
+        """The folder the assignment was loaded from (None when validated without one)."""
+        return self._assignment_dir
+
+    @property
+    def folder(self) -> Path | None:
+        """The reference folder, absolute; None for a module on the Python path, or when
+        the assignment was not loaded from a folder."""
+        if self.path is None or self._assignment_dir is None:
+            return None
+        return (self._assignment_dir / self.path).resolve()
 
 
 class Limits(Model):
@@ -74,6 +118,8 @@ class Assignment(Model):
     tolerance: Tolerance | None = None
     # what an LMS gradebook gets (LTI): the latest submission's score, or the best one's
     gradebook_score: Literal["latest", "best"] = "latest"
+    # due date, late work and its penalty, submission limit (grader/spec/policy.py)
+    policy: Policy | None = None
     answers: AnswersFile | None = None
     fixtures: dict[Annotated[str, Field(pattern=NAME)], Fixture] = Field(default_factory=dict)
     tests: Annotated[list[TestSpec], Field(min_length=1)]

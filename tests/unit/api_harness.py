@@ -1,14 +1,19 @@
-"""The API app on a real SQLiteStore in a temporary folder, with a recording fake queue.
+"""The API app on a real SQLiteStore in a temporary folder, with a recording fake queue and
+a ManualClock (the store's and the app's time: tests move it to pass due dates).
 
 Used by test_upload.py, test_routes.py, test_auth.py and (through cli_harness.py) the cli
 tests: request handling only; the service with real Redis, Celery and Docker is tested in
-tests/integration/test_service.py.
+tests/integration/test_service.py. The assignment cs189_hw2 is a folder of links to the
+real one's files but for a copy of its assignment.yaml, so a test can give it a policy
+(``set_policy``) without touching testcases/.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import os
+import shutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +28,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.health import Probes
 from config import Settings
-from store import SQLiteStore
+from store import ManualClock, SQLiteStore
 
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "cs189_hw2"
@@ -85,6 +90,17 @@ class Harness:
     client: TestClient
     sent: list[str] = field(default_factory=list)
     health: dict[str, bool] = field(default_factory=dict)
+    clock: ManualClock = field(default_factory=ManualClock)
+
+    def set_policy(self, policy: dict[str, Any] | None) -> None:
+        """Give the assignment this ``policy:`` block (None: none), as its YAML would."""
+        path = self.settings.assignments_dir / ASSIGNMENT / "assignment.yaml"
+        text = (REPO / "testcases" / ASSIGNMENT / "assignment.yaml").read_text()
+        if policy is not None:
+            text = text.rstrip("\n") + "\n" + yaml.safe_dump({"policy": policy})
+        before = path.stat().st_mtime
+        path.write_text(text)
+        os.utime(path, (before + 1, before + 1))  # a new mtime, however fast: not cached
 
     def upload(
         self, token: str, files: list[tuple[str, bytes]], assignment: str = ASSIGNMENT
@@ -129,7 +145,7 @@ def make_harness(root: Path, **api: Any) -> Harness:
     """``api``: API settings to change (say ``tokens_file=None``)."""
     assignments = root / "assignments"
     assignments.mkdir()
-    (assignments / ASSIGNMENT).symlink_to(REPO / "testcases" / ASSIGNMENT)
+    linked(REPO / "testcases" / ASSIGNMENT, assignments / ASSIGNMENT)
     (assignments / "broken").mkdir()
     (assignments / "broken" / "assignment.yaml").write_text("version: 1\nid: [unclosed\n")
     tokens = root / "tokens.yaml"
@@ -146,7 +162,8 @@ def make_harness(root: Path, **api: Any) -> Harness:
         data_dir=root / "data",
         api=dataclasses.replace(base.api, **{**api_defaults, **api}),
     )
-    store = SQLiteStore(config.data_dir)
+    clock = ManualClock()
+    store = SQLiteStore(config.data_dir, clock)
     health = {"redis": True, "store": True, "docker": True}
     probes = Probes(
         redis=lambda: health["redis"],
@@ -155,4 +172,14 @@ def make_harness(root: Path, **api: Any) -> Harness:
     )
     sent: list[str] = []
     app = create_app(config, store, sent.append, probes)
-    return Harness(root, config, store, app, TestClient(app), sent, health)
+    return Harness(root, config, store, app, TestClient(app), sent, health, clock)
+
+
+def linked(source: Path, folder: Path) -> None:
+    """A folder of links to the source folder's entries, with a copy of its assignment.yaml."""
+    folder.mkdir()
+    for entry in source.iterdir():
+        if entry.name == "assignment.yaml":
+            shutil.copyfile(entry, folder / entry.name)
+        else:
+            (folder / entry.name).symlink_to(entry)

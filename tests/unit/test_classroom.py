@@ -24,9 +24,13 @@ from api.pages.classroom import (
     passed,
     summarize,
 )
+from api.visibility import Terms, View
+from grader.spec import PerDayPenalty, Policy
 from store import Job, JobReason, JobStatus, ManualClock, SQLiteStore, Submission
 
 T0 = 1_700_000_000.0
+NOW = datetime.fromtimestamp(T0 + 100, UTC)
+INSTRUCTOR = View(Terms(None, NOW), instructor=True)  # no policy: final scores are raw
 GRADED, QUEUED, RUNNING, FAILED = (
     JobStatus.GRADED,
     JobStatus.QUEUED,
@@ -66,6 +70,26 @@ def test_a_student_with_several_submissions_has_latest_and_best() -> None:
     assert row.latest_at.tzinfo is UTC
 
 
+def test_scores_are_final_with_the_terms_of_the_assignment() -> None:
+    """Late work loses its penalty, best is the best final score, and an extension moves
+    one student's due: alice's 8 a day and a second late is 6.4, below her on-time 7."""
+    due = datetime.fromtimestamp(T0 + 10, UTC)
+    day = 86400
+    policy = Policy(
+        due=due,
+        late_until=datetime.fromtimestamp(T0 + 10 + 3 * day, UTC),
+        late_penalty=PerDayPenalty(per_day=0.1),
+    )
+    terms = Terms(policy, NOW, extensions={"bob": datetime.fromtimestamp(T0 + 2 * day, UTC)})
+    subs = [sub("a1", "alice", 5), sub("a2", "alice", 11 + day), sub("b1", "bob", 11 + day)]
+    look = jobs_from(job("a1", GRADED, 7), job("a2", GRADED, 8), job("b1", GRADED, 8))
+    alice, bob = summarize(subs, look, 10, terms.final_score).students
+    assert (alice.latest_score, alice.best_score) == (6.4, 7)
+    assert (bob.latest_score, bob.best_score) == (8, 8)  # on time with his extension
+    raw = summarize(subs, look, 10).students[0]
+    assert (raw.latest_score, raw.best_score) == (8, 8)
+
+
 @pytest.mark.parametrize(
     ("latest_jobs", "latest", "best"),
     [
@@ -87,7 +111,7 @@ def test_the_latest_score_is_the_latest_submissions_shown_score(
     look = jobs_from(job("b1", GRADED, 7), *latest_jobs)
     [row] = summarize(subs, look, 10).students
     assert (row.latest_id, row.latest_score, row.best_score) == ("b2", latest, best)
-    assert row.latest_score == records.summary(subs[-1], look("b2")).score
+    assert row.latest_score == records.summary(subs[-1], look("b2"), INSTRUCTOR).score
 
 
 def test_a_student_never_graded_has_no_scores_and_is_not_counted_as_graded() -> None:
@@ -151,7 +175,9 @@ def test_latest_scores_agree_with_the_json_apis_latest_listing(tmp_path: Path) -
             assert store.finish(claim, {"score": 8, "tests": []})
 
     summary = summarize(store.submissions("hw"), store.jobs_of, 10)
-    api = [records.summary(s, store.jobs_of(s.id)) for s in store.latest_submissions("hw")]
+    api = [
+        records.summary(s, store.jobs_of(s.id), INSTRUCTOR) for s in store.latest_submissions("hw")
+    ]
     got = {r.student: (r.latest_id, r.latest_score) for r in summary.students}
     assert got == {s.student: (s.id, s.score) for s in api}
     assert {name: score for name, (_, score) in got.items()} == {

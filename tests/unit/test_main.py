@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from grader.release import WITHHELD_TOTAL
 from tests.unit.api_harness import ASSIGNMENT, RESULTS, SOURCE, Harness
 from tests.unit.cli_harness import API, bridged_harness
 
@@ -36,7 +37,8 @@ def test_submit_prints_the_feedback_students_may_see(
     argv = ["submit", "--api", API, "--token", "tok-alice", "--interval", "0", ASSIGNMENT]
     code, out, err = run([*argv, hw2(tmp_path)], capsys)
     assert code == 0
-    assert "seen" in out and "secret" not in out and RESULTS["output"] in out
+    assert "seen" in out and "secret" not in out and RESULTS["output"] not in out
+    assert WITHHELD_TOTAL in out  # tests are withheld from alice, so is the total
     assert err.startswith("submission ") and err.endswith(" graded\n")
 
 

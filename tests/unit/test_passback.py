@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import jwt
 import pytest
 
-from grader.spec import Assignment
+from grader.spec import Assignment, PerDayPenalty, Policy
 from lti.claims import SCOPE_LINEITEM, SCOPE_SCORE
 from lti.registry import Platform
 from lti.services import LINEITEM_TYPE, SCORE_TYPE
@@ -26,6 +27,7 @@ from store import LtiLink, ManualClock, ScoreState, SQLiteStore
 from tests.unit.lti_harness import CLIENT_ID, LINEITEM, LINEITEMS, TOKEN_URL, platform
 from tests.unit.passback_harness import (
     ANN,
+    ASSIGNMENT,
     BACKOFF,
     BEST,
     BOB,
@@ -205,6 +207,85 @@ def test_a_regrade_with_a_new_score_queues_it_and_supersedes_a_pending_older_one
     assert passback.send_due() == 1  # at once: a superseded failure holds nothing back
     assert world.lms.posted()[posts_before:] == [(ANN.subject, 35.0)]
     assert [s.state for s in world.outbox()] == [old_state, ScoreState.SENT]
+
+
+# ---------------------------------------------------------------------- final scores
+
+DAY = 86400.0
+
+
+def with_policy(spec: Assignment, clock: ManualClock, **changes: Any) -> Assignment:
+    """The spec with a due a day from the clock's now, late work for three days after it at
+    10% per started day (and these changes to the policy)."""
+    due = datetime.fromtimestamp(clock.now() + DAY, UTC)
+    fields = {"due": due, "late_until": due + timedelta(days=3), **changes}
+    fields.setdefault("late_penalty", PerDayPenalty(per_day=0.1))
+    return spec.model_copy(update={"policy": Policy(**fields)})
+
+
+def test_the_gradebook_gets_the_final_score_with_a_note_of_the_lateness(
+    build: Build, clock: ManualClock
+) -> None:
+    w = build(spec=with_policy(SPEC, clock))
+    w.enrol(ANN)
+    clock.advance(2 * DAY + 60)  # a day and a minute late: two started days, 20% off
+    w.graded(ANN.key, 30)
+    assert w.passback().sync() == 1
+    s = w.the_score()
+    assert s.score_given == 24.0 and s.score_maximum == 37.0
+    assert s.comment == (
+        f"{first_line(30)} Late: submitted 2 days after the due date: 20% off the score."
+    )
+    assert w.passback().send_due() == 1 and w.lms.posted() == [(ANN.subject, 24.0)]
+
+
+def test_an_extension_granted_later_changes_what_is_owed_and_is_sent(
+    build: Build, clock: ManualClock
+) -> None:
+    spec = with_policy(SPEC, clock)
+    assert spec.policy is not None and spec.policy.due is not None
+    w = build(spec=spec)
+    w.enrol(ANN)
+    clock.advance(2 * DAY + 60)
+    w.graded(ANN.key, 30)
+    passback = w.passback()
+    assert passback.sync() == 1 and passback.send_due() == 1
+    w.store.set_extension(ASSIGNMENT, ANN.key, spec.policy.due + timedelta(days=2), "prof")
+    clock.advance(10)
+    assert passback.sync() == 1  # the next sweep: on time now
+    assert passback.send_due() == 1
+    w.store.remove_extension(ASSIGNMENT, ANN.key)
+    clock.advance(10)
+    assert passback.sync() == 1 and passback.send_due() == 1
+    assert w.lms.posted() == [(ANN.subject, 24.0), (ANN.subject, 30.0), (ANN.subject, 24.0)]
+    assert passback.sync() == 0  # nothing new
+
+
+def test_best_is_the_best_final_score(build: Build, clock: ManualClock) -> None:
+    w = build(spec=with_policy(BEST, clock))
+    w.enrol(ANN)
+    on_time = w.graded(ANN.key, 28)
+    clock.advance(3 * DAY + 60)  # three started days late: 30% off 35 is 24.5
+    w.graded(ANN.key, 35)
+    assert w.passback().sync() == 1
+    s = w.the_score()
+    assert (s.job_id, s.score_given, s.comment) == (on_time, 28.0, first_line(28))
+
+
+def test_work_after_an_extension_was_taken_back_gets_no_credit(
+    build: Build, clock: ManualClock
+) -> None:
+    spec = with_policy(SPEC, clock, late_until=None, late_penalty=None)
+    assert spec.policy is not None and spec.policy.due is not None
+    w = build(spec=spec)
+    w.enrol(ANN)
+    w.store.set_extension(ASSIGNMENT, ANN.key, spec.policy.due + timedelta(days=5), "prof")
+    clock.advance(2 * DAY)
+    w.graded(ANN.key, 30)  # accepted with the extension
+    w.store.remove_extension(ASSIGNMENT, ANN.key)
+    assert w.passback().sync() == 1
+    s = w.the_score()
+    assert s.score_given == 0.0 and s.comment.endswith("after submissions closed: no credit.")
 
 
 # ---------------------------------------------------------------------- sending

@@ -10,7 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.wiring import default_probes
+from grader.release import WITHHELD_TOTAL
 from tests.unit.api_harness import ASSIGNMENT, RESULTS, Harness, assert_error, headers
+
+SHOWN = {**RESULTS, "raw_score": 7.0, "late": None}  # as shown: the grading with its lateness
 
 # ---------------------------------------------------------------- records and authorization
 
@@ -34,7 +37,8 @@ def test_the_record_follows_the_job(h: Harness) -> None:
 
     assert h.store.finish(claim, RESULTS)
     record = h.get("tok-prof", url).json()
-    assert record["status"] == "graded" and record["results"] == RESULTS
+    assert record["status"] == "graded" and record["results"] == SHOWN
+    assert (record["score"], record["raw_score"], record["late"]) == (7.0, 7.0, None)
     assert record["graded_at"] is not None and record["graded_at"].endswith("Z")
     assert record["history"] == [
         {
@@ -57,7 +61,9 @@ def test_a_failed_grading_shows_its_message(h: Harness) -> None:
     assert record["message"] == "not gradable: hw2.py has a syntax error"
 
 
-def test_students_see_only_visible_tests_and_the_full_score(h: Harness) -> None:
+def test_students_see_only_released_tests_and_no_total_while_any_is_withheld(
+    h: Harness,
+) -> None:
     submission_id = h.submit("tok-alice")
     h.grade(h.latest_job(submission_id))
     for path in (
@@ -67,12 +73,27 @@ def test_students_see_only_visible_tests_and_the_full_score(h: Harness) -> None:
         student = h.get("tok-alice", path).json()
         instructor = h.get("tok-prof", path).json()
         if "results" in student:
+            assert student["score"] is None and student["raw_score"] is None
+            assert [g["score"] for g in student["history"]] == [None]
+            assert instructor["score"] == 7.0 and instructor["history"][0]["score"] == 7.0
             student, instructor = student["results"], instructor["results"]
         assert [t["name"] for t in student["tests"]] == ["seen"]
         assert "hidden details" not in str(student)
         assert "extra_data" not in student and "sandbox_log" not in str(student)
-        assert student["score"] == 7.0 and student["output"] == RESULTS["output"]
-        assert instructor == RESULTS
+        assert student["score"] is None and student["raw_score"] is None
+        assert student["output"] == WITHHELD_TOTAL
+        assert "7" not in student["output"]
+        assert instructor == SHOWN
+
+
+def test_with_every_test_visible_students_see_the_total(h: Harness) -> None:
+    submission_id = h.submit("tok-alice")
+    visible = [{**t, "visibility": "visible"} for t in RESULTS["tests"]]
+    h.grade(h.latest_job(submission_id), {**RESULTS, "tests": visible})
+    record = h.get("tok-alice", f"/api/submissions/{submission_id}").json()
+    assert record["score"] == 7.0 and record["results"]["score"] == 7.0
+    assert record["results"]["output"] == RESULTS["output"]
+    assert len(record["results"]["tests"]) == 4 and "extra_data" not in record["results"]
 
 
 def test_a_student_cannot_see_another_students_submission(h: Harness) -> None:
@@ -176,6 +197,7 @@ def test_a_regrade_grades_each_latest_submission_again_and_keeps_history(h: Harn
     assert record["status"] == "queued" and record["results"] is not None
     first_graded_at = record["graded_at"]
 
+    h.clock.advance(60)
     better = {**RESULTS, "score": 9.0}
     h.grade(h.latest_job(latest), better)
     h.fail(h.latest_job(bobs), "infrastructure failure")
@@ -194,7 +216,9 @@ def test_a_regrade_grades_each_latest_submission_again_and_keeps_history(h: Harn
     # a failed regrade keeps the earlier results, with the failure's message
     record = h.get("tok-bob", f"/api/submissions/{bobs}").json()
     assert record["status"] == "failed" and record["message"] == "infrastructure failure"
-    assert record["results"]["score"] == 7.0 and len(record["results"]["tests"]) == 1
+    assert record["results"]["tests"][0]["name"] == "seen" and len(record["results"]["tests"]) == 1
+    instructor = h.get("tok-prof", f"/api/submissions/{bobs}").json()
+    assert instructor["results"]["score"] == 7.0
 
 
 def test_a_regrade_of_nothing_is_done_at_once(h: Harness) -> None:
@@ -256,10 +280,15 @@ def test_openapi_lists_every_endpoint(h: Harness) -> None:
         "/api/assignments/{assignment_id}/regrade": ["post"],
         "/api/regrades/{regrade_id}": ["get"],
         "/api/health": ["get"],
+        "/api/assignments/{assignment_id}/policy": ["get"],
+        "/api/assignments/{assignment_id}/extensions": ["get"],
+        "/api/assignments/{assignment_id}/extensions/{student}": ["delete", "put"],
+        "/api/assignments/{assignment_id}/publication": ["delete", "put"],
     }
     upload = spec["paths"]["/api/assignments/{assignment_id}/submissions"]["post"]
     assert "multipart/form-data" in upload["requestBody"]["content"]
-    assert {"401", "413", "415", "422"} <= set(upload["responses"])
+    assert {"401", "403", "413", "415", "422", "429"} <= set(upload["responses"])
+    assert "Retry-After" in upload["responses"]["429"]["headers"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
     docs = h.client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+import pytest
+
 from store import JobReason, JobStatus, ManualClock, SQLiteStore, SubmissionStore
 from tests.unit.store_harness import submit
 
@@ -121,3 +123,35 @@ def test_a_students_submissions_are_only_theirs_oldest_first(
     found = store.student_submissions("cs189_hw2", "ann")
     assert [s.id for s in found] == [first.id, second.id]
     assert store.student_submissions("cs189_hw2", "zed") == []
+
+
+class Refused(Exception):
+    pass
+
+
+def test_admit_sees_the_students_earlier_submissions_and_the_new_time(
+    store: SQLiteStore, clock: ManualClock
+) -> None:
+    seen: list[tuple[list[float], float]] = []
+    first, _ = store.add_submission("cs189_hw2", "ann", {"hw2.py": b"1"})
+    clock.advance(5)
+    store.add_submission("cs189_hw2", "ben", {"hw2.py": b"2"})  # another student's
+    store.add_submission("mit6390_nn", "ann", {"code.py": b"3"})  # another assignment's
+    clock.advance(5)
+    second, _ = store.add_submission(
+        "cs189_hw2", "ann", {"hw2.py": b"4"}, lambda earlier, now: seen.append((earlier, now))
+    )
+    assert seen == [([first.created_at], clock.time)]
+    assert second.created_at == clock.time
+
+
+def test_a_refused_submission_leaves_nothing(store: SQLiteStore) -> None:
+    def refuse(earlier: list[float], now: float) -> None:
+        raise Refused(f"{len(earlier)} already")
+
+    store.add_submission("cs189_hw2", "ann", {"hw2.py": b"1"})
+    with pytest.raises(Refused, match="1 already"):
+        store.add_submission("cs189_hw2", "ann", {"hw2.py": b"2"}, refuse)
+    [only] = store.student_submissions("cs189_hw2", "ann")
+    assert [p.name for p in store.files_dir.iterdir()] == [only.id]
+    assert len(store.jobs_of(only.id)) == 1
