@@ -41,8 +41,17 @@ def when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def deadline(moment: datetime) -> str:
+    """A due date in the time zone it was written in, to the minute, with its offset:
+    "2026-12-10 23:59 UTC-08:00" reads as the instructor wrote it."""
+    offset = moment.strftime("%z")
+    zone = "UTC" if offset in ("", "+0000") else f"UTC{offset[:3]}:{offset[3:]}"
+    return f"{moment.strftime('%Y-%m-%d %H:%M')} {zone}"
+
+
 TEMPLATES.env.filters["score"] = score_text
 TEMPLATES.env.filters["when"] = when
+TEMPLATES.env.filters["deadline"] = deadline
 
 
 def page(

@@ -15,15 +15,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from api import records
+from api import admission, records
+from api.auth import User
 from api.errors import ApiError
 from api.pages.access import PageUser, Session
+from api.pages.policy import Standing, standing
 from api.pages.rendering import STARTER, Readmes, page
 from api.pages.session import CSRF_FIELD, CSRF_MESSAGE, CsrfError, check_csrf
 from api.routes import files_of, visible_submission
 from api.schemas import SubmissionSummary
 from api.services import Services, services
 from api.upload import read_upload
+from api.visibility import view_of
 from grader.errors import SubmissionError
 from store import JobStatus
 
@@ -39,20 +42,22 @@ class AssignmentRow:
     submissions: int
     latest: SubmissionSummary | None
     best_score: float | None
+    standing: Standing
 
 
-def my_summaries(svc: Services, assignment_id: str, student: str) -> list[SubmissionSummary]:
-    """This student's submissions of the assignment, newest first."""
-    mine = svc.store.student_submissions(assignment_id, student)
-    return [records.summary(s, svc.store.jobs_of(s.id)) for s in reversed(mine)]
+def my_summaries(svc: Services, assignment_id: str, user: User) -> list[SubmissionSummary]:
+    """This user's submissions of the assignment, newest first, as they see them."""
+    view = view_of(svc, assignment_id, user.is_instructor)
+    mine = svc.store.student_submissions(assignment_id, user.name)
+    return [records.summary(s, svc.store.jobs_of(s.id), view) for s in reversed(mine)]
 
 
-def assignment_row(svc: Services, assignment_id: str, student: str) -> AssignmentRow | None:
+def assignment_row(svc: Services, assignment_id: str, user: User) -> AssignmentRow | None:
     try:
         spec = svc.assignments.spec(assignment_id)
     except ApiError:
         return None  # an invalid definition: logged for the instructor, not listed
-    mine = my_summaries(svc, assignment_id, student)
+    mine = my_summaries(svc, assignment_id, user)
     scores = [s.score for s in mine if s.score is not None]
     return AssignmentRow(
         id=assignment_id,
@@ -61,18 +66,19 @@ def assignment_row(svc: Services, assignment_id: str, student: str) -> Assignmen
         submissions=len(mine),
         latest=mine[0] if mine else None,
         best_score=max(scores) if scores else None,
+        standing=standing(svc, assignment_id, user),
     )
 
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: Session, user: PageUser, svc: Svc) -> Response:
-    rows = [assignment_row(svc, aid, user.name) for aid in svc.assignments.ids()]
+    rows = [assignment_row(svc, aid, user) for aid in svc.assignments.ids()]
     context = {"title": "My assignments", "rows": [r for r in rows if r is not None]}
     return page(request, "home.html", session, context)
 
 
 def assignment_context(
-    svc: Services, readmes: Readmes, assignment_id: str, student: str
+    svc: Services, readmes: Readmes, assignment_id: str, user: User
 ) -> dict[str, Any]:
     spec = svc.assignments.spec(assignment_id)
     folder = svc.assignments.folder(assignment_id)
@@ -82,7 +88,8 @@ def assignment_context(
         "readme": readmes.html(folder, assignment_id),
         "files": spec.submission.files,
         "max_upload_bytes": min(spec.submission.max_bytes, svc.settings.api.max_upload_bytes),
-        "submissions": my_summaries(svc, assignment_id, student),
+        "submissions": my_summaries(svc, assignment_id, user),
+        "standing": standing(svc, assignment_id, user),
     }
 
 
@@ -94,7 +101,7 @@ def readmes_of(request: Request) -> Readmes:
 def assignment_page(
     request: Request, assignment_id: str, session: Session, user: PageUser, svc: Svc
 ) -> Response:
-    context = assignment_context(svc, readmes_of(request), assignment_id, user.name)
+    context = assignment_context(svc, readmes_of(request), assignment_id, user)
     return page(request, "assignment.html", session, context)
 
 
@@ -122,18 +129,22 @@ async def upload(
             request, limits.max_upload_bytes, limits.max_upload_files, {CSRF_FIELD}
         )
         check_csrf(session, fields.get(CSRF_FIELD))
+        admit = await run_in_threadpool(admission.admit_for, svc, assignment_id, user)
         files = await run_in_threadpool(
             files_of, parts, spec, limits.max_upload_bytes, limits.max_upload_files
+        )
+        submission, job = await run_in_threadpool(
+            svc.store.add_submission, assignment_id, user.name, files, admit
         )
     except (ApiError, SubmissionError, CsrfError) as exc:
         status, message = refusal(exc)
         context = await run_in_threadpool(
-            assignment_context, svc, readmes_of(request), assignment_id, user.name
+            assignment_context, svc, readmes_of(request), assignment_id, user
         )
-        return page(request, "assignment.html", session, {**context, "error": message}, status)
-    submission, job = await run_in_threadpool(
-        svc.store.add_submission, assignment_id, user.name, files
-    )
+        response = page(request, "assignment.html", session, {**context, "error": message}, status)
+        if isinstance(exc, ApiError) and "Retry-After" in exc.headers:
+            response.headers["Retry-After"] = exc.headers["Retry-After"]
+        return response
     await run_in_threadpool(svc.send, [job.id])
     return RedirectResponse(f"/submissions/{submission.id}", status_code=303)
 
@@ -147,10 +158,12 @@ def refusal(exc: ApiError | SubmissionError | CsrfError) -> tuple[int, str]:
     return (413 if exc.code == "too_large" else 422), str(exc)
 
 
-def live_status(svc: Services, submission_id: str, user: Any) -> dict[str, Any]:
+def live_status(svc: Services, submission_id: str, user: User) -> dict[str, Any]:
     submission = visible_submission(svc, submission_id, user)
     jobs = svc.store.jobs_of(submission.id)
-    summary = records.summary(submission, jobs)
+    summary = records.summary(
+        submission, jobs, view_of(svc, submission.assignment_id, user.is_instructor)
+    )
     waiting = jobs and summary.status == JobStatus.QUEUED
     position = svc.store.queue_position(jobs[-1].id) if waiting else None
     return {
@@ -167,16 +180,17 @@ def submission_page(
 ) -> Response:
     submission = visible_submission(svc, submission_id, user)
     jobs = svc.store.jobs_of(submission.id)
-    results = records.results_for(jobs, user.is_instructor)
+    view = view_of(svc, submission.assignment_id, user.is_instructor)
+    results = records.results_for(submission, jobs, view)
     spec = svc.assignments.spec(submission.assignment_id)
     context = {
         "title": f"{spec.title}: submission",
         "assignment": spec,
-        "submission": records.summary(submission, jobs),
+        "submission": records.summary(submission, jobs, view),
         "live": live_status(svc, submission_id, user),
         "results": results,
         "log": (results or {}).get("extra_data", {}).get("sandbox_log"),
-        "history": [records.grading(job) for job in jobs],
+        "history": [records.grading(submission, job, view) for job in jobs],
     }
     return page(request, "submission.html", session, context)
 
@@ -190,7 +204,8 @@ def submission_status(submission_id: str, user: PageUser, svc: Svc) -> JSONRespo
 @router.get("/submissions/{submission_id}/results.json")
 def results_download(submission_id: str, user: PageUser, svc: Svc) -> Response:
     submission = visible_submission(svc, submission_id, user)
-    results = records.results_for(svc.store.jobs_of(submission.id), user.is_instructor)
+    view = view_of(svc, submission.assignment_id, user.is_instructor)
+    results = records.results_for(submission, svc.store.jobs_of(submission.id), view)
     if results is None:
         raise ApiError(404, "no_results", f"submission {submission_id!r} has no results yet")
     body = json.dumps(results, indent=2) + "\n"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -308,3 +309,136 @@ def test_grades_csv_has_a_row_per_student_with_the_latest_score(
     assert [row[:3] for row in rows[1:]] == [["alice", "5", "37"], ["bob", "", "37"]]
     from_csv = {row[0]: number_or_none(row[1]) for row in rows[1:]}
     assert from_csv == latest_from_api(h)
+
+
+def test_grades_csv_and_dashboard_have_final_scores(h: Harness, prof: TestClient) -> None:
+    """alice submits a day and a second late (20% off her 10), bob as late with an
+    extension (on time): the CSV, the dashboard and the JSON API agree on final scores."""
+    due = datetime.fromtimestamp(h.clock.now() + 60, UTC)
+    h.set_policy(
+        {
+            "due": due.isoformat(),
+            "late_until": (due + timedelta(days=3)).isoformat(),
+            "late_penalty": {"per_day": 0.1},
+        }
+    )
+    h.store.set_extension(ASSIGNMENT, "bob", due + timedelta(days=2), "prof")
+    h.clock.advance(60 + 86401)
+    for token in ("tok-alice", "tok-bob"):
+        submission = h.submit(token)
+        h.grade(h.latest_job(submission), scored(10.0))
+    rows = list(csv.reader(io.StringIO(prof.get(f"{BASE}/grades.csv").text)))
+    assert [row[:2] for row in rows[1:]] == [["alice", "8"], ["bob", "10"]]
+    assert latest_from_api(h) == {"alice": 8.0, "bob": 10.0}
+    page = page_of(prof.get(DASHBOARD))
+    cells = {
+        row.get("data-student"): float(row.get("data-latest-score") or "nan")
+        for row in page.by_testid("student-row")
+    }
+    assert cells == {"alice": 8.0, "bob": 10.0}
+
+
+# ------------------------------------------------------------------ deadlines and release
+
+PACIFIC = timezone(timedelta(hours=-8))
+
+
+def due_in_an_hour(h: Harness) -> datetime:
+    """A policy due in an hour (UTC-08:00) with two days of late work at 10% a day."""
+    due = datetime.fromtimestamp(h.clock.now() + 3600, PACIFIC)
+    late_until = (due + timedelta(days=2)).isoformat()
+    policy = {"due": due.isoformat(), "late_until": late_until, "late_penalty": {"per_day": 0.1}}
+    h.set_policy({**policy, "max_submissions": {"count": 10, "per_hours": 24}})
+    return due
+
+
+def policy_section(client: TestClient) -> Element:
+    return page_of(client.get(DASHBOARD)).testid("policy")
+
+
+def test_the_dashboard_shows_the_policy_as_written(h: Harness, prof: TestClient) -> None:
+    due = due_in_an_hour(h)
+    section = policy_section(prof)
+    assert section.testid("policy-due").text == f"{due:%Y-%m-%d %H:%M} UTC-08:00"
+    assert "10% off per started day late" in section.text
+    assert "10 submissions per 24 hours" in section.text
+    assert section.testid("published").get("data-published") == "false"
+    form_due = section.testid("extension-due").get("value")
+    assert form_due == due.isoformat()  # the form starts from the assignment's due
+
+
+def test_without_a_policy_the_dashboard_says_extensions_need_a_due(prof: TestClient) -> None:
+    section = policy_section(prof)
+    assert section.testid("policy-due").text.startswith("no due date")
+    assert "Extensions need a due date." in section.text
+    assert section.by_testid("give-extension") == []
+
+
+def test_publish_and_unpublish_from_the_dashboard(h: Harness, prof: TestClient) -> None:
+    for action, published in (("publish", "true"), ("unpublish", "false")):
+        response = post_form(
+            prof, f"{BASE}/publication", page_csrf(prof, DASHBOARD), {"action": action}
+        )
+        assert location(response) == f"{DASHBOARD}#policy"
+        assert policy_section(prof).testid("published").get("data-published") == published
+        api = h.get("tok-prof", f"/api/assignments/{ASSIGNMENT}/policy").json()
+        assert api["published"] is (published == "true")
+
+
+def test_publishing_needs_the_csrf_token_and_an_instructor(h: Harness, prof: TestClient) -> None:
+    response = post_form(prof, f"{BASE}/publication", "forged", {"action": "publish"})
+    assert error_text(response, 403) == CSRF_MESSAGE
+    alice = sign_in(h, "tok-alice")
+    response = post_form(alice, f"{BASE}/publication", page_csrf(alice), {"action": "publish"})
+    assert error_text(response, 403) == STUDENTS_ONLY
+    assert h.store.publication(ASSIGNMENT) is None
+
+
+def test_an_extension_given_and_taken_back_from_the_dashboard(h: Harness, prof: TestClient) -> None:
+    due = due_in_an_hour(h)
+    new_due = (due + timedelta(days=3)).isoformat()
+    data = {"student": "alice", "due": new_due}
+    response = post_form(prof, f"{BASE}/extensions", page_csrf(prof, DASHBOARD), data)
+    assert location(response) == f"{DASHBOARD}#policy"
+    row = policy_section(prof).one(data_testid="extension-row")
+    assert row.get("data-student") == "alice"
+    assert [cell.text for cell in row.all("td")][:3] == [
+        f"{due + timedelta(days=3):%Y-%m-%d %H:%M} UTC-08:00",
+        f"{due + timedelta(days=5):%Y-%m-%d %H:%M} UTC-08:00",  # the late window keeps 2 days
+        "prof",
+    ]
+    [given] = h.get("tok-prof", f"/api/assignments/{ASSIGNMENT}/extensions").json()
+    assert (given["student"], given["granted_by"]) == ("alice", "prof")
+    remove = f"{BASE}/extensions/alice/remove"
+    assert location(post_form(prof, remove, page_csrf(prof, DASHBOARD))) == f"{DASHBOARD}#policy"
+    assert policy_section(prof).by_testid("extension-row") == []
+    assert h.store.extension(ASSIGNMENT, "alice") is None
+
+
+@pytest.mark.parametrize(
+    ("due", "status", "message"),
+    [
+        ("2026-12-12T23:59:00", 422, "due: give a time zone, e.g. 2026-12-10T23:59:00-08:00"),
+        ("next friday", 422, "due: 'next friday' is not an ISO 8601 date and time"),
+        ("before", 409, "an extension must be after the assignment's due"),
+    ],
+    ids=["naive", "not a time", "before the due"],
+)
+def test_a_refused_extension_shows_the_dashboard_with_the_reason(
+    h: Harness, prof: TestClient, due: str, status: int, message: str
+) -> None:
+    assignment_due = due_in_an_hour(h)
+    if due == "before":
+        due = (assignment_due - timedelta(minutes=1)).isoformat()
+    data = {"student": "alice", "due": due}
+    page = page_of(post_form(prof, f"{BASE}/extensions", page_csrf(prof, DASHBOARD), data), status)
+    assert page.testid("policy-error").text.startswith(message)
+    assert h.store.extensions(ASSIGNMENT) == []
+
+
+def test_an_extension_without_a_due_date_is_refused_with_the_reason(
+    h: Harness, prof: TestClient
+) -> None:
+    data = {"student": "alice", "due": "2026-12-12T23:59:00-08:00"}
+    page = page_of(post_form(prof, f"{BASE}/extensions", page_csrf(prof, DASHBOARD), data), 409)
+    assert page.testid("policy-error").text.startswith(f"assignment {ASSIGNMENT!r} has no due date")

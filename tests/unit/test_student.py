@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.pages.session import CSRF_MESSAGE
-from api.visibility import for_student
+from grader.feedback import with_lateness
+from grader.lateness import ON_TIME
+from grader.release import WITHHELD_TOTAL, for_student
 from tests.unit.api_harness import (
     ASSIGNMENT,
     MAX_FILES,
@@ -45,6 +48,8 @@ HIDDEN_OUTPUT = "hidden details"  # a hidden test's output in RESULTS
 LOG = RESULTS["extra_data"]["sandbox_log"]
 DASH = "\N{EN DASH}"
 ALL_TESTS = ["seen", "secret", "after due", "after published"]
+PACIFIC = timezone(timedelta(hours=-8))
+MINUTE = "%Y-%m-%d %H:%M"  # how the pages write a time
 
 
 @pytest.fixture
@@ -52,14 +57,21 @@ def alice(h: Harness) -> TestClient:
     return sign_in(h, "tok-alice")
 
 
+# RESULTS with every test visible: its student sees the total (no test is withheld)
+OPEN = {**RESULTS, "tests": [{**t, "visibility": "visible"} for t in RESULTS["tests"]]}
+
+
 def scored(score: float) -> dict[str, Any]:
-    return {**RESULTS, "score": score}
+    return {**OPEN, "score": score}
 
 
-def graded(h: Harness, token: str = "tok-alice", score: float = 7.0) -> str:
-    """A submission through the JSON API, graded with RESULTS at this score."""
+def graded(
+    h: Harness, token: str = "tok-alice", score: float = 7.0, results: dict[str, Any] | None = None
+) -> str:
+    """A submission through the JSON API, graded with these results (by default every
+    test visible, at this score)."""
     submission = h.submit(token)
-    h.grade(h.latest_job(submission), scored(score))
+    h.grade(h.latest_job(submission), scored(score) if results is None else results)
     return submission
 
 
@@ -69,11 +81,11 @@ def graded(h: Harness, token: str = "tok-alice", score: float = 7.0) -> str:
 @pytest.mark.parametrize(
     ("scores", "cells"),
     [
-        ([], ["37", DASH, DASH, "0"]),
-        ([7.0], ["37", "7 / 37", "7 / 37", "1"]),
-        ([7.0, 5.0], ["37", "5 / 37", "7 / 37", "2"]),
-        ([5.0, 21.5], ["37", "21.5 / 37", "21.5 / 37", "2"]),
-        ([7.0, None], ["37", "queued", "7 / 37", "2"]),
+        ([], [DASH, "37", DASH, DASH, "0"]),
+        ([7.0], [DASH, "37", "7 / 37", "7 / 37", "1"]),
+        ([7.0, 5.0], [DASH, "37", "5 / 37", "7 / 37", "2"]),
+        ([5.0, 21.5], [DASH, "37", "21.5 / 37", "21.5 / 37", "2"]),
+        ([7.0, None], [DASH, "37", "queued", "7 / 37", "2"]),
     ],
     ids=["none", "one graded", "latest below best", "latest is best", "latest queued"],
 )
@@ -91,7 +103,7 @@ def test_home_lists_the_assignment_with_my_latest_and_best_score(
     assert row.one("th").one("a").get("href") == ASSIGNMENT_PAGE
     assert [cell.text for cell in row.all("td")] == cells
     if submissions:
-        latest_link = row.all("td")[1].one("a")
+        latest_link = row.all("td")[2].one("a")
         assert latest_link.get("href") == f"/submissions/{submissions[-1]}"
 
 
@@ -106,7 +118,7 @@ def test_home_leaves_out_an_invalid_assignment_and_still_renders(
 
 
 def test_home_without_any_assignment_says_so(h: Harness, alice: TestClient) -> None:
-    (h.settings.assignments_dir / ASSIGNMENT).unlink()  # a symbolic link
+    shutil.rmtree(h.settings.assignments_dir / ASSIGNMENT)  # links, and a copy of the YAML
     shutil.rmtree(h.settings.assignments_dir / "broken")
     home = page_of(alice.get("/"))
     assert home.by_testid("assignment-row") == []
@@ -295,28 +307,37 @@ def test_a_waiting_page_refreshes_itself_without_script(h: Harness, alice: TestC
 
 
 @pytest.mark.parametrize(
-    ("token", "tests", "sees_everything"),
-    [("tok-alice", ["seen"], False), ("tok-prof", ALL_TESTS, True)],
+    ("token", "tests", "score", "sees_everything"),
+    [("tok-alice", ["seen"], DASH, False), ("tok-prof", ALL_TESTS, "7 / 37", True)],
     ids=["the student", "an instructor"],
 )
 def test_a_graded_submission_shows_the_score_and_the_tests_its_reader_may_see(
-    h: Harness, token: str, tests: list[str], sees_everything: bool
+    h: Harness, token: str, tests: list[str], score: str, sees_everything: bool
 ) -> None:
-    submission = graded(h)
+    """The student sees no total while tests are withheld from them (Gradescope's rule)."""
+    submission = graded(h, results=RESULTS)
     response = sign_in(h, token).get(f"/submissions/{submission}")
     page = page_of(response)
     status = page.testid("submission-status")
     assert (status.get("data-status"), status.get("data-final")) == ("graded", "true")
     assert status.one("span", data_position=True).text == ""
-    assert page.testid("score").text == "7 / 37"
+    assert page.testid("score").text == score
     assert [row.get("data-test") for row in page.by_testid("test-row")] == tests
     assert (HIDDEN_OUTPUT in response.text) is sees_everything
     assert (LOG in response.text) is sees_everything
+    assert (WITHHELD_TOTAL in response.text) is not sees_everything
     assert page.testid("results-json").get("href") == f"/submissions/{submission}/results.json"
 
 
-def test_an_instructor_sees_the_sandbox_log(h: Harness) -> None:
+def test_with_every_test_visible_the_student_sees_the_score(h: Harness) -> None:
     submission = graded(h)
+    page = page_of(sign_in(h, "tok-alice").get(f"/submissions/{submission}"))
+    assert page.testid("score").text == "7 / 37"
+    assert [row.get("data-test") for row in page.by_testid("test-row")] == ALL_TESTS
+
+
+def test_an_instructor_sees_the_sandbox_log(h: Harness) -> None:
+    submission = graded(h, results=RESULTS)
     page = page_of(sign_in(h, "tok-prof").get(f"/submissions/{submission}"))
     log = page.one("section", aria_labelledby="log-heading")
     assert log.one("pre").text == LOG
@@ -324,7 +345,7 @@ def test_an_instructor_sees_the_sandbox_log(h: Harness) -> None:
 
 
 def test_a_test_row_shows_its_points_and_output(h: Harness) -> None:
-    submission = graded(h)
+    submission = graded(h, results=RESULTS)
     page = page_of(sign_in(h, "tok-prof").get(f"/submissions/{submission}"))
     [failed] = page.all(data_testid="test-row", data_test="after published")
     assert failed.one("span", class_="points").text == "0 / 3"
@@ -332,15 +353,18 @@ def test_a_test_row_shows_its_points_and_output(h: Harness) -> None:
     assert failed.one("span", class_="tag").text == "after_published"
 
 
+SHOWN = with_lateness(RESULTS, ON_TIME)  # the grading as shown: raw_score, late, final score
+
+
 @pytest.mark.parametrize(
     ("token", "expected"),
-    [("tok-alice", for_student(RESULTS)), ("tok-prof", RESULTS)],
+    [("tok-alice", for_student(SHOWN, frozenset({"visible"}))), ("tok-prof", SHOWN)],
     ids=["the student", "an instructor"],
 )
 def test_results_json_is_a_download_of_what_its_reader_may_see(
     h: Harness, token: str, expected: dict[str, Any]
 ) -> None:
-    submission = graded(h)
+    submission = graded(h, results=RESULTS)
     response = sign_in(h, token).get(f"/submissions/{submission}/results.json")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/json"
@@ -351,7 +375,7 @@ def test_results_json_is_a_download_of_what_its_reader_may_see(
 
 
 def test_the_students_results_json_has_no_hidden_output_nor_log(h: Harness) -> None:
-    submission = graded(h)
+    submission = graded(h, results=RESULTS)
     response = sign_in(h, "tok-alice").get(f"/submissions/{submission}/results.json")
     assert [t["name"] for t in response.json()["tests"]] == ["seen"]
     assert "extra_data" not in response.json()
@@ -484,3 +508,96 @@ def test_the_data_folder_is_not_served(alice: TestClient) -> None:
     data = Path(REPO / "testcases" / ASSIGNMENT / "data" / "PROVENANCE.md")
     assert data.is_file()
     assert alice.get(f"{ASSIGNMENT_PAGE}/data/PROVENANCE.md").status_code == 404
+
+
+# ------------------------------------------------------------------ deadlines and limits
+
+
+def at(h: Harness, seconds: float = 0) -> datetime:
+    """The harness clock's time plus ``seconds``, in UTC-08:00 as an instructor writes it."""
+    return datetime.fromtimestamp(h.clock.now() + seconds, PACIFIC)
+
+
+def late_work_policy(h: Harness, **extra: Any) -> datetime:
+    """Due in an hour (UTC-08:00), late work for two days at 10% a day; returns the due."""
+    due = at(h, 3600)
+    late = {"late_until": (due + timedelta(days=2)).isoformat(), "late_penalty": {"per_day": 0.1}}
+    h.set_policy({"due": due.isoformat(), **late, **extra})
+    return due
+
+
+def test_home_shows_my_due_in_the_instructors_zone_with_my_extension(
+    h: Harness, alice: TestClient
+) -> None:
+    due = late_work_policy(h)
+    cell = page_of(alice.get("/")).one(data_testid="assignment-row").testid("due")
+    closes = due + timedelta(days=2)
+    assert cell.text == f"{due:{MINUTE}} UTC-08:00 late until {closes:{MINUTE}} UTC-08:00"
+    h.store.set_extension(ASSIGNMENT, "alice", due + timedelta(days=1), "prof")
+    cell = page_of(alice.get("/")).one(data_testid="assignment-row").testid("due")
+    assert cell.text.startswith(
+        f"{due + timedelta(days=1):%Y-%m-%d %H:%M} UTC-08:00 (your extension)"
+    )
+    h.clock.advance(3600 + 3 * 86400 + 1)  # past the extended close
+    cell = page_of(alice.get("/")).one(data_testid="assignment-row").testid("due")
+    assert cell.text.endswith("closed")
+
+
+def test_the_assignment_page_shows_the_deadlines_and_my_submissions_left(
+    h: Harness, alice: TestClient
+) -> None:
+    due = late_work_policy(h, max_submissions={"count": 2, "per_hours": 24})
+    facts = page_of(alice.get(ASSIGNMENT_PAGE)).testid("deadlines")
+    assert facts.testid("due").text == f"{due:%Y-%m-%d %H:%M} UTC-08:00"
+    assert "10% off per started day late" in facts.text
+    assert facts.testid("submissions-left").text == "2 submissions per 24 hours: 2 left now"
+    h.submit("tok-alice")
+    h.clock.advance(60)
+    h.submit("tok-alice")
+    left = page_of(alice.get(ASSIGNMENT_PAGE)).testid("submissions-left").text
+    next_at = datetime.fromtimestamp(h.clock.now() - 60 + 86400, UTC)
+    assert (
+        left == f"2 submissions per 24 hours: 0 left now, the next at {next_at:%Y-%m-%d %H:%M} UTC"
+    )
+
+
+def test_an_upload_over_the_limit_is_the_page_with_a_429_and_retry_after(
+    h: Harness, alice: TestClient
+) -> None:
+    late_work_policy(h, max_submissions={"count": 1, "per_hours": 24})
+    h.submit("tok-alice")
+    h.clock.advance(3600)
+    csrf = page_csrf(alice, ASSIGNMENT_PAGE)
+    response = page_upload(alice, csrf, [("hw2.py", SOURCE)])
+    page = page_of(response, 429)
+    assert response.headers["retry-after"] == str(23 * 3600)
+    first = datetime.fromtimestamp(h.clock.now() - 3600, UTC)
+    next_at = (first + timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = f"1 submission per 24 hours: the next is allowed at {next_at}"
+    assert page.testid("error").text == message
+    assert len(h.store.student_submissions(ASSIGNMENT, "alice")) == 1
+
+
+def test_after_the_close_the_page_says_so_and_an_upload_is_refused(
+    h: Harness, alice: TestClient
+) -> None:
+    due = at(h, -3600)
+    h.set_policy({"due": due.isoformat()})  # no late work: closed an hour ago
+    page = page_of(alice.get(ASSIGNMENT_PAGE))
+    assert page.testid("closed").text == (
+        f"Submissions closed at {due:{MINUTE}} UTC-08:00. Ask your instructor for an extension."
+    )
+    response = page_upload(alice, csrf_of(alice.get(ASSIGNMENT_PAGE).text), [("hw2.py", SOURCE)])
+    assert "closed at" in page_of(response, 403).testid("error").text
+    h.assert_nothing_stored()
+
+
+def test_a_late_submission_page_shows_the_penalty_and_the_raw_score(
+    h: Harness, alice: TestClient
+) -> None:
+    late_work_policy(h)
+    h.clock.advance(3600 + 86400 + 1)  # a day and a second late: 20% off
+    submission = graded(h, score=10.0)
+    page = page_of(alice.get(f"/submissions/{submission}"))
+    assert page.testid("score").text == "8 / 37"
+    assert page.testid("late").text == "— 2 days late: 20% off (before the penalty 10 / 37)"
