@@ -13,8 +13,9 @@ PYTEST_ARGS ?=
 setup:
 	bash scripts/setup.sh
 
-# pytest exits 5 when it collected no tests: that is a failure, say so.
-test: setup
+# Lint first (seconds), then the suite. pytest exits 5 when it collected no tests: that is
+# a failure, say so.
+test: setup lint
 	@.venv/bin/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: FAILED: pytest collected no tests (exit 5)" >&2; fi; \
 	exit $$rc
@@ -24,6 +25,7 @@ demo: setup
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 image:
 	bash sandbox/image/build.sh
@@ -42,3 +44,9 @@ down:
 # Informational: always succeeds (scripts/status.sh itself exits 3 unless all three run).
 status:
 	@bash scripts/status.sh || true
+
+# The JSON Schema of assignment.yaml, generated from grader/spec; tests/unit/test_schema.py
+# fails when the committed file differs from it.
+.PHONY: schema
+schema:
+	.venv/bin/grader schema -o docs/assignment.schema.json
