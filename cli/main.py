@@ -37,10 +37,8 @@ import uuid
 from pathlib import Path
 from types import ModuleType
 
-import httpx
-
-from cli import check, policy, scaffold
-from cli.client import GraderClient, ServiceError
+from cli import check, policy, remote, scaffold
+from cli.client import GraderClient
 from cli.progress import Polling, follow_regrade, follow_submission
 from config import Settings
 from grader.errors import InfrastructureError, SpecError, SubmissionError
@@ -66,8 +64,7 @@ def build_parser(settings: Settings) -> argparse.ArgumentParser:
     submit = commands.add_parser("submit", help="submit files to the grading service and wait")
     regrade = commands.add_parser("regrade", help="regrade an assignment (instructors)")
     for command in (submit, regrade):
-        command.add_argument("--api", default=api, help=f"the service's URL (default {api})")
-        command.add_argument("--token", required=True, help="your bearer token")
+        remote.add_service_arguments(command, api)
         command.add_argument("--interval", type=float, default=1.0, help="seconds between polls")
         command.add_argument("--timeout", type=float, default=1800, help="seconds to wait at most")
         command.add_argument("assignment", help="assignment id, e.g. cs189_hw2")
@@ -90,24 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def call_service(args: argparse.Namespace) -> int:
-    """Run ``args.remote`` against the service; its refusals and failures become exit codes."""
-    client = GraderClient.connect(args.api, args.token)
-    try:
-        return int(args.remote(client, args))
-    except ServiceError as exc:
-        if exc.status < 500:
-            print(f"grader: error: {' '.join(exc.message.split())}", file=sys.stderr)
-            return 2
-        print(f"grader: service error (try again): {exc.message}", file=sys.stderr)
-        return 3
-    except TimeoutError as exc:
-        print(f"grader: gave up waiting ({exc}); it is still stored", file=sys.stderr)
-        return 3
-    except httpx.HTTPError as exc:
-        print(f"grader: cannot reach the service at {args.api} (try again): {exc}", file=sys.stderr)
-        return 3
-    finally:
-        client.close()
+    """Run ``args.remote`` against the service (cli/remote.py: refusals as exit codes)."""
+    return remote.call(args, lambda client: args.remote(client, args))
 
 
 def grade_locally(args: argparse.Namespace, settings: Settings) -> int:

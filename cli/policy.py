@@ -17,9 +17,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import httpx
-
-from cli.client import GraderClient, ServiceError
+from cli import remote
+from cli.client import GraderClient
 from config import Settings
 from grader.spec import aware_time
 
@@ -33,8 +32,7 @@ def register(commands: Any) -> None:
         "publish", help="publish an assignment: students see after_published tests"
     )
     for command in (extend, publish):
-        command.add_argument("--api", default=api, help=f"the service's URL (default {api})")
-        command.add_argument("--token", required=True, help="your bearer token")
+        remote.add_service_arguments(command, api)
         command.add_argument("assignment", help="assignment id, e.g. cs189_hw2")
     extend.add_argument("student", help="the student's name")
     change = extend.add_mutually_exclusive_group(required=True)
@@ -47,13 +45,13 @@ def register(commands: Any) -> None:
 
 def run_extend(args: argparse.Namespace, settings: Settings) -> int:
     if args.remove:
-        return remote(args, lambda client: removed(client, args))
+        return said(args, lambda client: removed(client, args))
     try:
         aware_time(args.due)
     except ValueError as exc:
         print(f"grader: error: --due: {exc}", file=sys.stderr)
         return 2
-    return remote(args, lambda client: extended(client, args))
+    return said(args, lambda client: extended(client, args))
 
 
 def extended(client: GraderClient, args: argparse.Namespace) -> str:
@@ -71,8 +69,8 @@ def removed(client: GraderClient, args: argparse.Namespace) -> str:
 
 def run_publish(args: argparse.Namespace, settings: Settings) -> int:
     if args.unpublish:
-        return remote(args, lambda client: unpublished(client, args))
-    return remote(args, lambda client: published(client, args))
+        return said(args, lambda client: unpublished(client, args))
+    return said(args, lambda client: published(client, args))
 
 
 def published(client: GraderClient, args: argparse.Namespace) -> str:
@@ -88,21 +86,11 @@ def unpublished(client: GraderClient, args: argparse.Namespace) -> str:
     return f"{found['assignment_id']} unpublished: the after_published tests are withheld again"
 
 
-def remote(args: argparse.Namespace, action: Callable[[GraderClient], str]) -> int:
-    """Run ``action`` against the service and print what it says; refusals and failures
-    become exit codes with a one-line message."""
-    client = GraderClient.connect(args.api, args.token)
-    try:
+def said(args: argparse.Namespace, action: Callable[[GraderClient], str]) -> int:
+    """Run ``action`` against the service and print what it says (cli/remote.py)."""
+
+    def run(client: GraderClient) -> int:
         print(action(client))
         return 0
-    except ServiceError as exc:
-        if exc.status < 500:
-            print(f"grader: error: {' '.join(exc.message.split())}", file=sys.stderr)
-            return 2
-        print(f"grader: service error (try again): {exc.message}", file=sys.stderr)
-        return 3
-    except httpx.HTTPError as exc:
-        print(f"grader: cannot reach the service at {args.api} (try again): {exc}", file=sys.stderr)
-        return 3
-    finally:
-        client.close()
+
+    return remote.call(args, run)
