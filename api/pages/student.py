@@ -28,7 +28,7 @@ from api.services import Services, services
 from api.upload import read_upload
 from api.visibility import view_of
 from grader.errors import SubmissionError
-from store import JobStatus
+from store import Job, JobStatus
 
 router = APIRouter(include_in_schema=False)
 Svc = Annotated[Services, Depends(services)]
@@ -161,9 +161,12 @@ def refusal(exc: ApiError | SubmissionError | CsrfError) -> tuple[int, str]:
 def live_status(svc: Services, submission_id: str, user: User) -> dict[str, Any]:
     submission = visible_submission(svc, submission_id, user)
     jobs = svc.store.jobs_of(submission.id)
-    summary = records.summary(
-        submission, jobs, view_of(svc, submission.assignment_id, user.is_instructor)
-    )
+    view = view_of(svc, submission.assignment_id, user.is_instructor)
+    return status_of(svc, records.summary(submission, jobs, view), jobs)
+
+
+def status_of(svc: Services, summary: SubmissionSummary, jobs: list[Job]) -> dict[str, Any]:
+    """The live part of a submission's page: status, queue position, final, score."""
     waiting = jobs and summary.status == JobStatus.QUEUED
     position = svc.store.queue_position(jobs[-1].id) if waiting else None
     return {
@@ -183,11 +186,12 @@ def submission_page(
     view = view_of(svc, submission.assignment_id, user.is_instructor)
     results = records.results_for(submission, jobs, view)
     spec = svc.assignments.spec(submission.assignment_id)
+    summary = records.summary(submission, jobs, view)
     context = {
         "title": f"{spec.title}: submission",
         "assignment": spec,
-        "submission": records.summary(submission, jobs, view),
-        "live": live_status(svc, submission_id, user),
+        "submission": summary,
+        "live": status_of(svc, summary, jobs),
         "results": results,
         "log": (results or {}).get("extra_data", {}).get("sandbox_log"),
         "history": [records.grading(submission, job, view) for job in jobs],
