@@ -31,15 +31,9 @@ def lms_view(tool: LtiTool | None, assignment_id: str, submitted: set[str]) -> L
         return None
     people = tool.records.people()
     missing, error = roster(tool, [link for link in links if link.memberships_url], people)
-    left_out = [m for m in missing if key_of(people, m) not in submitted]
+    key_of = {person.subject: person.key for person in people.values()}  # LMS user id -> key
+    left_out = [m for m in missing if key_of.get(m.user_id, "") not in submitted]
     return LmsView(people, tool.records.latest_scores(assignment_id), left_out, error)
-
-
-def key_of(people: dict[str, LtiPerson], member: Member) -> str:
-    for person in people.values():
-        if person.subject == member.user_id:
-            return person.key
-    return ""
 
 
 def roster(tool: LtiTool, links: list, people: dict[str, LtiPerson]) -> tuple[list[Member], str]:
