@@ -4,12 +4,15 @@ Only matplotlib's object API: a ``Figure`` printed by the SVG canvas, never pypl
 global figure manager is not safe across the API's threads. rcParams are global too, so
 the settings each chart needs are applied with ``rc_context`` under a lock while it is
 drawn. The output is the same for the same summary: a fixed hash salt for the SVG's ids,
-no date in its metadata. Text stays text (``svg.fonttype: none``), so the SVG is small
+no date in its metadata, so each chart is drawn once per distinct set of numbers and
+kept (``functools.lru_cache``): a dashboard viewed again, unchanged, costs no drawing.
+Text stays text (``svg.fonttype: none``), so the SVG is small
 and the browser renders the test names with its own sans-serif font.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +29,7 @@ from api.pages.classroom import ClassSummary, ScoreBin, TestPassRate
 WIDTH = 6.4  # inches; 460pt, about 615 CSS px at full size
 BAR = "#3b6ea5"
 LABEL_CHARS = 40  # a longer test name is cut on the axis (the alt text has it whole)
+CACHED = 64  # charts kept per kind: a few per assignment (its dashboard changes as it is graded)
 _drawing = threading.Lock()
 # no date (the same summary gives the same SVG), no creator or RDF boilerplate
 METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -58,19 +62,23 @@ def _number(x: float) -> str:
 
 def score_histogram_svg(summary: ClassSummary) -> str:
     """The latest scores' histogram: one bar per bin, its count above it."""
+    return _histogram(tuple(summary.bins), summary.graded, summary.max_score)
+
+
+@functools.lru_cache(maxsize=CACHED)
+def _histogram(bins: tuple[ScoreBin, ...], graded: int, max_score: float) -> str:
     with _settings("score-histogram"):
         figure = Figure(figsize=(WIDTH, 3.2), layout="constrained")
         ax = figure.add_subplot()
-        bins = summary.bins
         if bins[0].high > bins[0].low:
             _bin_bars(ax, bins)
-        elif summary.graded:  # no positive max score: one bin, [0, 0]
-            ax.bar(["0"], [summary.graded], color=BAR)
+        elif graded:  # no positive max score: one bin, [0, 0]
+            ax.bar(["0"], [graded], color=BAR)
         else:
             ax.set_xticks([])
-        if not summary.graded:
+        if not graded:
             _empty(ax)
-        ax.set_xlabel(f"Latest score (out of {_number(summary.max_score)})")
+        ax.set_xlabel(f"Latest score (out of {_number(max_score)})")
         ax.set_ylabel("Students")
         ax.spines[["top", "right"]].set_visible(False)
         return _svg(figure)
@@ -96,7 +104,11 @@ def _bin_bars(ax: Axes, bins: Sequence[ScoreBin]) -> None:
 def pass_rates_svg(summary: ClassSummary) -> str:
     """One horizontal bar per test, the most failed at the top, in percent of the students
     whose latest results include it; the figure grows with the number of tests."""
-    rates = summary.pass_rates
+    return _pass_rates(tuple(summary.pass_rates))
+
+
+@functools.lru_cache(maxsize=CACHED)
+def _pass_rates(rates: tuple[TestPassRate, ...]) -> str:
     with _settings("pass-rates"):
         figure = Figure(figsize=(WIDTH, 1.2 + 0.28 * max(len(rates), 1)), layout="constrained")
         ax = figure.add_subplot()

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
+from api.pages import charts
 from api.pages.charts import (
     LABEL_CHARS,
     histogram_alt,
@@ -46,6 +47,17 @@ CLASS = summary(
 EMPTY = summary([], [])
 
 
+def forget_charts() -> None:
+    for drawn in (charts._histogram, charts._pass_rates):
+        drawn.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def drawn_afresh() -> None:
+    """Each test draws its charts (the module keeps the ones it drew)."""
+    forget_charts()
+
+
 def texts(svg: str) -> list[str]:
     root = ET.fromstring(svg)
     return ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
@@ -64,8 +76,19 @@ def test_a_chart_is_an_svg_element_to_inline(chart: Chart, data: ClassSummary) -
 @pytest.mark.parametrize("chart", CHARTS)
 def test_the_same_summary_gives_the_same_svg(chart: Chart) -> None:
     first = chart(CLASS)
-    assert chart(CLASS) == first
+    forget_charts()
+    assert chart(CLASS) == first  # drawn again, not taken from the cache
     assert "dc:date" not in first  # no timestamp in the metadata
+
+
+def test_a_chart_is_drawn_once_per_distinct_numbers() -> None:
+    drawn = charts._histogram
+    first = score_histogram_svg(CLASS)
+    same_numbers = summary(list(CLASS.pass_rates), [0, 3.7, 20, 37])  # another object
+    assert score_histogram_svg(same_numbers) == first
+    assert (drawn.cache_info().misses, drawn.cache_info().hits) == (1, 1)
+    assert score_histogram_svg(summary([], [1.0])) != first  # other numbers: drawn
+    assert drawn.cache_info().misses == 2
 
 
 def referenced_ids(svg: str) -> set[str]:
@@ -118,6 +141,7 @@ def test_an_empty_class_says_so(chart: Chart) -> None:
 def test_charts_drawn_from_threads_at_once_are_the_same() -> None:
     """rcParams are global: concurrent drawing must not mix one chart's settings into another."""
     expected = {chart: chart(CLASS) for chart in CHARTS}
+    forget_charts()  # the threads draw them again, at once
     got: list[bool] = []
 
     def draw(chart: Chart) -> None:
