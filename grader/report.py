@@ -22,6 +22,7 @@ __all__ = ["REPORT_FILE", "PhaseResult", "RunReport", "parse"]
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 8000
+MAX_VALUE_ERRORS = 100  # reported value errors read per entry (one per output at most)
 
 
 @dataclass(frozen=True)
@@ -74,11 +75,22 @@ def parse(files: Mapping[str, bytes], max_array_bytes: int) -> RunReport | None:
     )
 
 
+def _reported_errors(raw: Any) -> dict[str, str]:
+    """Why the runner could not give a value (``value_errors``: it could not look the
+    output up in what the code returned, or not encode it), so a check can say so
+    instead of "no value was returned". Untrusted: strings only, capped in number and
+    length."""
+    if not isinstance(raw, dict):
+        return {}
+    found = [(k, v) for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)]
+    return {key: _text(text, 500) for key, text in found[:MAX_VALUE_ERRORS]}
+
+
 def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> PhaseResult:
     if not isinstance(entry, dict):
         return PhaseResult(status=PhaseStatus.MISSING)
     values: dict[str, Any] = {}
-    value_errors: dict[str, str] = {}
+    value_errors = _reported_errors(entry.get("value_errors"))
     raw_values = entry.get("values")
     if isinstance(raw_values, dict):
         for key, tree in raw_values.items():

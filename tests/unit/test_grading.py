@@ -340,3 +340,22 @@ def test_a_reference_without_the_program_is_a_spec_error(
     (program_assignment / "assignment.yaml").write_text(spec.replace("refprog.prog", "refprog"))
     with pytest.raises(SpecError, match=r"run steps execute prog\.py, which is not in"):
         Grader.load(program_assignment)
+
+
+def test_a_value_the_runner_cannot_read_says_why(cs189: Grader) -> None:
+    """create_weight_matrices returns one matrix for [784, 200, 1]: ``$Ws[1]`` cannot be
+    looked up, and the check says so (the runner's value_errors), not "no value"."""
+    case = CASES["cs189_hw2"]
+    source = case.reference.read_text()
+    one = "    return [np.random.normal(0.0, 0.01, size=(layer_dims[0], layer_dims[1]))]\n"
+    start = source.index("    return [np.random.normal(0.0, 0.01, size=(d_in, d_out))")
+    source = source[:start] + one + source[source.index("\n", start) + 1 :]
+    test = next(
+        t for t in grade(cs189, case, source)["tests"] if t["name"].startswith("create_weight")
+    )
+    assert test["score"] == 1.0  # partial: 2 of 4 checks pass
+    assert test["output"].splitlines()[:3] == [
+        "✘ $Ws: expected length 2, got 1",
+        "✔ $Ws[0]: shape (784, 200)",
+        "✘ $Ws[1]: cannot read Ws[1] from the returned value: IndexError: list index out of range",
+    ]

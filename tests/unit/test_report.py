@@ -13,7 +13,7 @@ import pytest
 
 from grader import report, wire
 from grader.codec import encode
-from grader.report import MAX_REPORT_BYTES, MAX_TEXT, PhaseResult
+from grader.report import MAX_REPORT_BYTES, MAX_TEXT, MAX_VALUE_ERRORS, PhaseResult
 
 MAX_ARRAY = 1 << 20
 
@@ -97,8 +97,11 @@ def test_report_shapes(data: dict[str, Any], complete: bool, tests: dict[str, No
             PhaseResult("ok", 2.0, stdout_bytes=7),
         ),
         ({"status": "ok", "stdout": 5, "message": None, "step": []}, PhaseResult(status="ok")),
-        # the runner's value_errors are not read (see test_runner_value_errors_are_not_read)
-        ({"status": "ok", "values": [], "value_errors": {"k": "v"}}, PhaseResult(status="ok")),
+        # the runner's value_errors are read (test_runner_value_errors_are_read_capped)
+        (
+            {"status": "ok", "values": [], "value_errors": {"k": "v"}},
+            PhaseResult(status="ok", value_errors={"k": "v"}),
+        ),
     ],
 )
 def test_entry_fields_of_the_wrong_type_are_dropped(
@@ -202,9 +205,13 @@ def test_a_full_report_as_the_runner_writes_it() -> None:
     np.testing.assert_array_equal(phase.values["W"], np.eye(2))
 
 
-def test_runner_value_errors_are_not_read() -> None:
-    """Today's behaviour, pinned: the runner reports a value it could not look up or
-    encode under ``value_errors`` (sandbox.container.child.run_test), but parse reads
-    only ``values``, so the check says "no value was returned"."""
+def test_runner_value_errors_are_read_capped() -> None:
+    """The runner reports a value it could not look up or encode under ``value_errors``
+    (sandbox.container.child.run_test): a check then says why, not "no value"."""
     phase = parse_test({"status": "ok", "values": {}, "value_errors": {"k": "cannot read k"}})
-    assert phase.value_errors == {} and phase.values == {}
+    assert phase.value_errors == {"k": "cannot read k"} and phase.values == {}
+    many = {f"k{i}": "x" * 10_000 for i in range(500)} | {"bad": 3}
+    phase = parse_test({"status": "ok", "values": {}, "value_errors": many})
+    assert len(phase.value_errors) == MAX_VALUE_ERRORS and "bad" not in phase.value_errors
+    assert max(len(text) for text in phase.value_errors.values()) == 500
+    assert parse_test({"status": "ok", "value_errors": ["not", "a", "map"]}).value_errors == {}
