@@ -55,9 +55,9 @@ print(time.perf_counter() - t0)
 """
 
 
-def bare_run(grader: Grader, submission_dir: Path, tmp: Path) -> float:
-    plan_path = tmp / "plan.json"
-    plan_path.write_text(json.dumps(grader.plan))
+def bare_payload(grader: Grader) -> dict:
+    """What the bare script reads on stdin: the encoded fixtures, and under "__files__"
+    the paths of file fixtures on this machine."""
     files = grader.fixture_files
     payload = {
         name.removesuffix(".json"): {
@@ -72,6 +72,13 @@ def bare_run(grader: Grader, submission_dir: Path, tmp: Path) -> float:
         if name.endswith(".json")
     }
     payload["__files__"] = {name: grader.fixtures(name) for name in grader.plan["files"]}
+    return payload
+
+
+def bare_run(grader: Grader, submission_dir: Path, tmp: Path) -> float:
+    plan_path = tmp / "plan.json"
+    plan_path.write_text(json.dumps(grader.plan))
+    payload = bare_payload(grader)
     started = time.perf_counter()
     subprocess.run(
         [
