@@ -52,7 +52,7 @@ from grader.preflight import (
     with_variant,
     worst,
 )
-from grader.sandbox import Sandbox, SandboxOutcome
+from grader.sandbox import Sandbox
 from grader.spec import VARIANTS_FILE, Variant, VariantsFile, load_variants
 from grader.verdict import TestResult
 from sandbox.docker_sandbox import DockerSandbox
@@ -117,7 +117,6 @@ class Run:
     """One grading: the tests' results, or why the files could not be submitted."""
 
     results: list[TestResult]
-    outcome: SandboxOutcome | None = None
     problem: str = ""
 
     @property
@@ -201,13 +200,13 @@ class Checkup:
         if not metric_tests(assignment):
             got = "the assignment has no metric checks"
             return [Finding(Stage.SEEDS, "seeds", "metric thresholds", got, Verdict.OK)]
-        if ref_run.outcome is None:
+        if ref_run.problem:
             return [skipped(Stage.SEEDS, "seeds", "the reference could not be submitted")]
-        runs: list[dict[MetricKey, float]] = [metric_values(self.grader, ref_run.outcome)]
+        runs: list[dict[MetricKey, float]] = [metric_values(assignment, ref_run.results)]
         for offset in range(1, seeds):
             seeded = reseeded_grader(self.grader, offset)
             run = self._grade(f"the reference, seeds moved by {offset}", seeded, reference)
-            runs.append(metric_values(seeded, run.outcome) if run.outcome else {})
+            runs.append(metric_values(seeded.assignment, run.results))
         return spread_findings(assignment, runs)
 
     def _grade(self, label: str, grader: Grader, candidate: Candidate) -> Run:
@@ -227,7 +226,7 @@ class Checkup:
         score = sum(r.score for r in results)
         total = sum(r.max_score for r in results)
         self._say(f"    {score:g}/{total:g} in {time.monotonic() - started:.1f} s")
-        return Run(results, outcome)
+        return Run(results)
 
     def _say(self, line: str) -> None:
         print(f"grader check: {line}", file=self.progress, flush=True)

@@ -20,7 +20,8 @@ def score_test(test: TestSpec, phase: PhaseResult, ctx: Context) -> TestResult:
     ctx = ctx.for_test(test.name)
     results = [check.evaluate(phase, ctx) for check in test.checks]
     lines = [("✔ " if r.passed else "✘ ") + r.message for r in results]
-    return _result(test, _score(test, results), "\n".join(lines + stdout_lines(phase)), phase)
+    output = "\n".join(lines + stdout_lines(phase))
+    return _result(test, _score(test, results), output, phase, tuple(results))
 
 
 def _score(test: TestSpec, results: list[CheckResult]) -> float:
@@ -34,7 +35,13 @@ def _score(test: TestSpec, results: list[CheckResult]) -> float:
     return round(test.points * earned / total, 4)
 
 
-def _result(test: TestSpec, score: float, output: str, phase: PhaseResult) -> TestResult:
+def _result(
+    test: TestSpec,
+    score: float,
+    output: str,
+    phase: PhaseResult,
+    checks: tuple[CheckResult, ...] = (),
+) -> TestResult:
     return TestResult(
         name=test.name,
         score=score,
@@ -43,4 +50,5 @@ def _result(test: TestSpec, score: float, output: str, phase: PhaseResult) -> Te
         visibility=test.visibility,
         tags=tuple(test.all_tags()),
         duration=phase.duration,
+        checks=checks,
     )

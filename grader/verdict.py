@@ -27,6 +27,7 @@ class TestResult:
     visibility: str
     tags: tuple[str, ...]
     duration: float = 0.0
+    checks: tuple[CheckResult, ...] = ()  # one per check, in order; none when it did not run
 
     @property
     def passed(self) -> bool:

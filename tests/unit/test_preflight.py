@@ -405,12 +405,13 @@ def test_metric_values_are_read_from_a_run_not_from_messages(cs189: Grader) -> N
     for offset in (0, 1):
         grader = reseeded_grader(cs189, offset)
         outcome = InProcessSandbox(module).run(grader.request({"hw2.py": source.encode()}, "u"))
-        values.append(metric_values(grader, outcome))
+        values.append(metric_values(grader.assignment, grader.score(outcome)))
     key = ("train_network on MNIST 3 vs 9", 2)
     assert set(values[0]) == set(values[1]) == {key}
     assert 0.945 <= values[0][key] <= 1 and 0.945 <= values[1][key] <= 1
     assert values[0][key] != values[1][key]  # another seed, another network
-    assert metric_values(cs189, SandboxOutcome(files={}, exit_code=1)) == {}  # no report
+    killed = SandboxOutcome(files={}, exit_code=137, oom_killed=True)  # no report: tests lost
+    assert metric_values(cs189.assignment, cs189.score(killed)) == {}
 
 
 # ------------------------------------------------------------------------ table, verdict
