@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from grader.report import PhaseResult
 from grader.spec import Assignment, Limits, TestSpec
-from grader.wire import PhaseStatus
+from grader.wire import Limit, PhaseStatus
 
 STDOUT_SHOWN = 2000  # characters of a test's printed output shown in feedback
 NO_RESULT = "no result: the sandbox stopped before this test finished"
+LITTLE_CPU = 0.2  # of its timeout: a test stopped at its wall-clock cap that used less waited
 
 
 def failure_message(phase: PhaseResult, assignment: Assignment, test: TestSpec | None) -> str:
@@ -47,10 +48,31 @@ def _error(phase: PhaseResult, limits: Limits, timeout: float) -> str:
 
 
 def _timeout(phase: PhaseResult, limits: Limits, timeout: float) -> str:
-    return f"timed out after {timeout:g} s{_where(phase)}"
+    """Which limit stopped it: CPU time (it computed too long), the wall-clock cap (it
+    waited or slept, or, having computed much, ran on a busy machine) or the total."""
+    where = _where(phase)
+    if phase.limit == Limit.CPU:
+        return f"timed out{where}: used more than {timeout:g} s of CPU time"
+    if phase.limit == Limit.WALL:
+        wall = f"still running after {timeout * limits.wall_factor:g} s (wall clock)"
+        if phase.cpu < LITTLE_CPU * timeout:
+            return (
+                f"timed out{where}: {wall} while using little CPU ({phase.cpu:.1f} s): "
+                "is it waiting or sleeping?"
+            )
+        used = f"having used {phase.cpu:.1f} s of its {timeout:g} s of CPU time"
+        return f"timed out{where}: {wall}, {used}"
+    if phase.limit == Limit.TOTAL:
+        return (
+            f"stopped{where}: the submission's total time limit of "
+            f"{limits.submission_timeout:g} s ran out"
+        )
+    return f"timed out after {timeout:g} s{where}"
 
 
 def _killed(phase: PhaseResult, limits: Limits, timeout: float) -> str:
+    if phase.limit == Limit.PIDS:
+        return f"killed: reached the limit of {limits.pids} processes (a fork bomb?)"
     sig = phase.signal or 0
     try:
         name = signals.Signals(sig).name

@@ -2,8 +2,9 @@
 
 It names the module, the tests' steps and the values to write back. It holds no
 expected value, no check and no hidden fixture: the runner cannot learn what a
-right answer is, only what to compute. The plan's format is versioned by
-grader.wire.PLAN_VERSION.
+right answer is, only what to compute. Time limits are CPU seconds (``timeout``,
+``import_timeout``) with a wall-clock cap for code that sleeps (``wall``,
+``import_wall``). The plan's format is versioned by grader.wire.PLAN_VERSION.
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ def build_plan(assignment: Assignment) -> dict[str, Any]:
             if assignment.fixtures[name].kind == "file"
         },
         "preload": list(assignment.preload),
-        "import_timeout": limits.import_timeout,
+        "import_timeout": limits.import_timeout,  # CPU seconds
+        "import_wall": limits.import_timeout * limits.wall_factor,  # wall-clock seconds
         "deadline": limits.submission_timeout,
         "stdout_bytes": limits.stdout_kb * 1024,
         "output_bytes": limits.output_mb * 1024 * 1024,
@@ -68,7 +70,8 @@ def build_plan(assignment: Assignment) -> dict[str, Any]:
             {
                 "id": test_id(i),
                 "name": test.name,
-                "timeout": test.timeout or limits.test_timeout,
+                "timeout": test.timeout or limits.test_timeout,  # CPU seconds
+                "wall": (test.timeout or limits.test_timeout) * limits.wall_factor,
                 "steps": [step_plan(step) for step in test.steps],
                 "outputs": outputs_of(test),
             }

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader import codec, wire
-from grader.wire import REPORT_FILE, PhaseStatus
+from grader.wire import REPORT_FILE, Limit, PhaseStatus
 
 __all__ = ["REPORT_FILE", "PhaseResult", "RunReport", "parse"]
 
 MAX_REPORT_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 8000
 MAX_VALUE_ERRORS = 100  # reported value errors read per entry (one per output at most)
+MAX_SECONDS = 1e6  # a reported duration or CPU time is read up to this (about 11 days)
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class PhaseResult:
     """The outcome of the import phase or of one test, as the runner saw it."""
 
     status: PhaseStatus
-    duration: float = 0.0
+    duration: float = 0.0  # wall-clock seconds
+    cpu: float = 0.0  # CPU seconds of its processes
+    limit: Limit | None = None  # what stopped it (timeout: cpu, wall, total; killed: pids)
     error_type: str = ""
     message: str = ""
     traceback: str = ""
@@ -106,7 +109,9 @@ def _phase(entry: Any, files: Mapping[str, bytes], max_array_bytes: int) -> Phas
     )
     return PhaseResult(
         status=_status(entry.get("status")),
-        duration=_number(entry.get("duration")),
+        duration=_seconds(entry.get("duration")),
+        cpu=_seconds(entry.get("cpu")),
+        limit=_limit(entry.get("limit")),
         error_type=_text(entry.get("error_type"), 200),
         message=_text(entry.get("message"), 2000),
         traceback=_text(entry.get("traceback"), MAX_TEXT),
@@ -130,6 +135,19 @@ def _status(value: Any) -> PhaseStatus:
         return PhaseStatus(value)
     except ValueError:
         return PhaseStatus.UNKNOWN
+
+
+def _limit(value: Any) -> Limit | None:
+    """The limit a child was stopped at; None when none is named or one no writer uses."""
+    try:
+        return Limit(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _seconds(value: Any) -> float:
+    """A time: a finite number in [0, MAX_SECONDS], else 0 (or the cap)."""
+    return min(max(_number(value), 0.0), MAX_SECONDS)
 
 
 def _text(value: Any, limit: int) -> str:

@@ -34,6 +34,7 @@ from typing import Any, TextIO
 PLAN_VERSION = 1  # the plan's format: /grader/plan.json in the sandbox
 PLAN_FILE = "plan.json"  # in the grader folder (/grader)
 FIXTURES_DIR = "fixtures"  # in the grader folder: NAME.json + NAME_k.npy (grader.codec)
+GO_FIFO = "go"  # in the grader folder: a named pipe; the host's line on it starts the run
 FIXTURE_FILES_DIR = "files"  # in the fixture folder: ``file`` fixtures, their bytes
 
 # The names a plan may use for harness helpers and probe functions; grader.steps
@@ -55,8 +56,8 @@ class PhaseStatus(StrEnum):
 
     OK = "ok"
     ERROR = "error"  # with error_type, message, step, traceback
-    TIMEOUT = "timeout"
-    KILLED = "killed"  # with signal, oom
+    TIMEOUT = "timeout"  # with limit (cpu, wall or total; none from an older runner)
+    KILLED = "killed"  # with signal, oom, and limit "pids" when the runner killed it there
     EXITED = "exited"  # with exit_code
     TOO_LARGE = "too_large"
     NOT_RUN = "not_run"  # with message
@@ -82,12 +83,28 @@ def error(
     return entry
 
 
-def timeout() -> Entry:
-    return {"status": PhaseStatus.TIMEOUT.value}
+class Limit(StrEnum):
+    """The limit a runner stopped a child at: an entry's ``limit``, with status
+    ``timeout`` (cpu, wall, total) or ``killed`` (pids)."""
+
+    CPU = "cpu"  # it used more CPU time than its timeout
+    WALL = "wall"  # it ran longer than its wall-clock cap (timeout x wall_factor)
+    TOTAL = "total"  # the submission's total time ran out while it ran
+    PIDS = "pids"  # it reached the container's process limit: a fork was refused
 
 
-def killed(signal: int, oom: bool) -> Entry:
-    return {"status": PhaseStatus.KILLED.value, "signal": signal, "oom": oom}
+def timeout(limit: Limit | None = None) -> Entry:
+    entry: Entry = {"status": PhaseStatus.TIMEOUT.value}
+    if limit is not None:
+        entry["limit"] = limit.value
+    return entry
+
+
+def killed(signal: int, oom: bool, limit: Limit | None = None) -> Entry:
+    entry: Entry = {"status": PhaseStatus.KILLED.value, "signal": signal, "oom": oom}
+    if limit is not None:
+        entry["limit"] = limit.value
+    return entry
 
 
 def exited(exit_code: int | None) -> Entry:
@@ -141,11 +158,15 @@ def decode_frame(data: bytes) -> tuple[Entry, dict[str, bytes]]:
 
 
 def interpret(
-    result: bytes, status_code: int | None, too_large_result: bool, oom: bool
+    result: bytes,
+    status_code: int | None,
+    too_large_result: bool,
+    oom: bool,
+    stopped: Limit | None = None,
 ) -> tuple[Entry, dict[str, bytes]]:
     """Turn what came back from a child (its frame, its wait status or None while it
-    still runs, whether it sent too much, whether the kernel OOM-killed something)
-    into a report entry and its blobs."""
+    still runs, whether it sent too much, whether the kernel OOM-killed something,
+    the limit the runner stopped it at) into a report entry and its blobs."""
     if too_large_result:
         return too_large(), {}
     if is_whole_frame(result):
@@ -154,8 +175,10 @@ def interpret(
         except Exception as exc:
             message = f"the test process sent malformed data ({type(exc).__name__})"
             return error("MalformedResult", message), {}
-    if status_code is None:
-        return timeout(), {}
+    if stopped == Limit.PIDS:
+        return killed(9, oom, stopped), {}  # SIGKILL, by the runner
+    if status_code is None or stopped is not None:
+        return timeout(stopped), {}
     if os.WIFSIGNALED(status_code):
         return killed(os.WTERMSIG(status_code), oom), {}
     return exited(os.WEXITSTATUS(status_code) if os.WIFEXITED(status_code) else None), {}

@@ -6,8 +6,8 @@ read as the runner reads it, the child's per-test code, the child frame encoded 
 interpreted, and the report stream written and parsed (grader.wire). Only two
 things differ from the container, and they are injected:
 
-- isolation: ``InlineIsolation`` runs each job in this very process, catching
-  everything; it enforces no time limit and kills nothing;
+- isolation: ``InlineIsolation`` runs each job in this very process, when it is
+  started, one at a time, catching everything; it enforces no limit and kills nothing;
 - the student module: the module object it was given (or None for an assignment of
   command-line programs), not an import by name.
 
@@ -23,7 +23,8 @@ import contextlib
 import io
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -32,31 +33,48 @@ from grader import wire
 from grader.sandbox import SandboxOutcome, SandboxRequest
 from sandbox.container.child import Job, outcome_of
 from sandbox.container.fixtures import load_fixtures
+from sandbox.container.isolation import Finished, JobLimits
 from sandbox.container.runner import Session, run_plan
 
 
 class InlineIsolation:
-    """Runs a job in this process, catching everything it raises. It enforces no time
-    limit (``timeout`` is ignored) and kills nothing. What the job prints through
-    Python's ``sys.stdout`` and ``sys.stderr`` is captured as a child's output is."""
+    """Runs a job in this process as it is started, catching everything it raises. It
+    enforces no limit (``limits`` gives only the caps on what a job sends), kills
+    nothing and never runs two jobs at once. What the job prints through Python's
+    ``sys.stdout`` and ``sys.stderr`` is captured as a child's output is; its CPU time
+    is this process's."""
 
-    def run(
-        self, job: Job, timeout: float, stdout_cap: int, result_cap: int
-    ) -> tuple[wire.Entry, dict[str, bytes]]:
-        started = time.monotonic()
+    def start(self, job: Job, limits: JobLimits, name: str = "") -> _Done:
+        started, cpu = time.monotonic(), time.process_time()
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
             entry = outcome_of(job)
         frame = wire.encode_frame(entry)
-        duration = time.monotonic() - started
-        entry, blobs = wire.interpret(frame, 0, len(frame) > result_cap, False)
+        duration, cpu = time.monotonic() - started, time.process_time() - cpu
+        entry, blobs = wire.interpret(frame, 0, len(frame) > limits.result_cap, False)
         output = printed.getvalue().encode("utf-8", "replace")
         entry.update(
             duration=round(duration, 4),
-            stdout=output[:stdout_cap].decode("utf-8", "replace"),
+            cpu=round(cpu, 4),
+            stdout=output[: limits.stdout_cap].decode("utf-8", "replace"),
             stdout_bytes=len(output),
         )
-        return entry, blobs
+        return _Done(entry, blobs)
+
+    def wait(self, handles: Sequence[_Done], seconds: float) -> list[Finished]:
+        """Every handle: each job ended when it was started."""
+        return [(handle, handle.entry, handle.blobs) for handle in handles]
+
+    def may_add(self, handles: Sequence[_Done]) -> bool:
+        return False
+
+
+@dataclass(eq=False)
+class _Done:
+    """A job that ran inline, and what it returned."""
+
+    entry: wire.Entry
+    blobs: dict[str, bytes]
 
 
 class InProcessSandbox:

@@ -81,7 +81,13 @@ class Reference(Model):
 
 class Limits(Model):
     test_timeout: Annotated[float, Field(gt=0, le=3600)] = 10
+    """Seconds of CPU time per test (a test may set its own `timeout`): the time its
+    processes compute, so a busy machine cannot make a correct solution time out."""
     import_timeout: Annotated[float, Field(gt=0, le=600)] = 10
+    """Seconds of CPU time to import the student module."""
+    wall_factor: Annotated[float, Field(gt=1, le=100)] = 5
+    """A test (and the import) is also stopped after `wall_factor` times its timeout in
+    seconds of wall-clock time: code that waits or sleeps uses no CPU time."""
     submission_timeout: Annotated[float, Field(gt=0, le=7200)] = 300
     memory_mb: Annotated[int, Field(ge=64, le=65536)] = 512
     cpus: Annotated[float, Field(gt=0, le=64)] = 1

@@ -26,7 +26,8 @@ class TestSpec(Model):
     """Gradescope's visibility: `visible` (the default), `hidden`, `after_due_date` or
     `after_published`."""
     timeout: Annotated[float, Field(gt=0)] | None = None
-    """Seconds for this test; by default `limits.test_timeout`."""
+    """Seconds of CPU time for this test (stopped too after `limits.wall_factor` times as
+    many seconds of wall-clock time); by default `limits.test_timeout`."""
     partial: bool = False
     """`true`: the score is `points` times the weighted share of passed checks; `false`
     (the default): every check must pass."""

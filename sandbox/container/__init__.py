@@ -5,5 +5,5 @@ forks, collects and cleans up; ``fixtures`` reads the fixture folder. The in-pro
 fake (sandbox.inprocess) runs the same loop and child code with another isolation.
 
 Every file of this package is copied into the container (see
-sandbox.docker_sandbox.CONTAINER_FILES): standard library, NumPy and each other only.
+sandbox.staging.CONTAINER_FILES): standard library, NumPy and each other only.
 """

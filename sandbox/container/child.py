@@ -104,10 +104,11 @@ def run_test(
     values: dict[str, Any] = {}
     value_errors: dict[str, str] = {}
     blobs: dict[str, bytes] = {}
+    seen: dict[int, Any] = {}  # an array in several outputs (Ws, Ws[0]) is sent once
     for n, (key, ref) in enumerate(test["outputs"].items()):
         try:
             value = steps.lookup(run.env, ref["ref"], ref["path"], fixtures.__getitem__)
-            tree, more = codec.encode(value, prefix=f"{test['id']}_{n}_")
+            tree, more = codec.encode(value, prefix=f"{test['id']}_{n}_", seen=seen)
         except Exception as exc:
             value_errors[key] = (
                 f"cannot read {key} from the returned value: {type(exc).__name__}: {exc}"

@@ -21,15 +21,19 @@ with the rest of its package under /grader/lib/sandbox/container/.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import ctypes
 import importlib
 import json
+import os
+import select
 import signal
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,12 +50,19 @@ from sandbox.container.child import (  # noqa: E402
     run_child,
 )
 from sandbox.container.fixtures import load_fixtures  # noqa: E402
-from sandbox.container.isolation import ForkIsolation, Isolation  # noqa: E402
+from sandbox.container.isolation import (  # noqa: E402
+    TICK,
+    ForkIsolation,
+    Isolation,
+    JobLimits,
+    run_one,
+)
 
 RESERVE_SECONDS = 1.0  # kept back from the total budget to write the report
 MIN_TEST_SECONDS = 0.5  # a test gets at least this much of the budget, or is not run
 IMPORT_RESULT_CAP = 1 << 20
 RESULT_MARGIN = 1024  # a test's frame may exceed the output budget by its header and JSON
+MAX_RUNNING = 8  # tests running at once, when those running wait or sleep (may_add)
 
 
 @dataclass(frozen=True)
@@ -73,22 +84,7 @@ def run_plan(plan: Mapping[str, Any], session: Session) -> tuple[dict[str, Any],
     files: dict[str, bytes] = {}
     report["import"] = _import_phase(plan, session)
     if report["import"].get("status") == wire.PhaseStatus.OK:
-        budget = int(plan["output_bytes"])
-        for test in plan["tests"]:
-            remaining = float(plan["deadline"]) - (session.clock() - session.started)
-            remaining -= RESERVE_SECONDS
-            if remaining <= MIN_TEST_SECONDS:
-                report["tests"][test["id"]] = wire.not_run(
-                    "not run: the submission's total time limit of "
-                    f"{plan['deadline']:g} s was used up by earlier tests"
-                )
-                continue
-            entry, blobs = _test_phase(plan, test, session, remaining, budget)
-            budget -= sum(len(v) for v in blobs.values())
-            if budget < 0:
-                entry, blobs = {**wire.too_large(), "duration": entry.get("duration", 0)}, {}
-            report["tests"][test["id"]] = entry
-            files.update(blobs)
+        report["tests"] = _Tests(plan, session, int(plan["output_bytes"])).run(files)
     report["complete"] = True
     return report, files
 
@@ -96,33 +92,103 @@ def run_plan(plan: Mapping[str, Any], session: Session) -> tuple[dict[str, Any],
 def _import_phase(plan: Mapping[str, Any], session: Session) -> wire.Entry:
     programs = list(plan.get("programs", []))
     module, submission = plan["module"], session.submission
-    entry, _ = session.isolation.run(
-        lambda: import_check(session.load_module, module, programs, submission),
-        float(plan["import_timeout"]),
-        int(plan["stdout_bytes"]),
-        IMPORT_RESULT_CAP,
+    timeout = float(plan["import_timeout"])
+    limits = JobLimits(
+        cpu=timeout,
+        wall=float(plan.get("import_wall", timeout)),
+        stdout_cap=int(plan["stdout_bytes"]),
+        result_cap=IMPORT_RESULT_CAP,
     )
+    job = lambda: import_check(session.load_module, module, programs, submission)  # noqa: E731
+    _, entry, _ = run_one(session.isolation, job, limits)
     return entry
 
 
-def _test_phase(
-    plan: Mapping[str, Any],
-    test: Mapping[str, Any],
-    session: Session,
-    remaining: float,
-    budget: int,
-) -> tuple[wire.Entry, dict[str, bytes]]:
-    """One test, given the seconds left and the output budget; only its own blobs are kept."""
-    module, submission, fixtures = plan["module"], session.submission, session.fixtures
-    entry, blobs = session.isolation.run(
-        lambda: run_child(session.load_module, module, test, fixtures, submission),
-        min(float(test["timeout"]), remaining),
-        int(plan["stdout_bytes"]),
-        max(budget, 0) + RESULT_MARGIN,
-    )
-    prefix = f"{test['id']}_"
-    kept = {k: v for k, v in blobs.items() if k.startswith(prefix) and codec.BLOB_NAME.match(k)}
-    return entry, kept
+@dataclass
+class _Tests:
+    """The plan's tests, started in its order: one at a time, and another beside those
+    running when they all wait or sleep (``Isolation.may_add``), up to MAX_RUNNING. The
+    output budget spans them; the entries come back keyed in the plan's order."""
+
+    plan: Mapping[str, Any]
+    session: Session
+    budget: int
+    entries: dict[str, wire.Entry] = field(default_factory=dict)
+
+    def run(self, files: dict[str, bytes]) -> dict[str, wire.Entry]:
+        isolation = self.session.isolation
+        queue = deque(self.plan["tests"])
+        running: dict[Any, Mapping[str, Any]] = {}
+        held = False  # our own fork was refused: nothing joins until a test ends
+        while queue or running:
+            if queue and (not running or (not held and self._may_add(running))):
+                test = queue.popleft()
+                limits = self._limits(test)
+                if limits is None:
+                    self.entries[test["id"]] = wire.not_run(
+                        "not run: the submission's total time limit of "
+                        f"{self.plan['deadline']:g} s was used up by earlier tests"
+                    )
+                    continue
+                try:
+                    running[self._start(test, limits)] = test
+                except OSError:
+                    if not running:
+                        raise
+                    queue.appendleft(test)
+                    held = True
+                continue
+            for handle, entry, blobs in isolation.wait(list(running), TICK):
+                held = False
+                self._record(running.pop(handle), entry, blobs, files)
+        return {test["id"]: self.entries[test["id"]] for test in self.plan["tests"]}
+
+    def _may_add(self, running: Mapping[Any, Any]) -> bool:
+        return len(running) < MAX_RUNNING and self.session.isolation.may_add(list(running))
+
+    def _limits(self, test: Mapping[str, Any]) -> JobLimits | None:
+        """The test's limits: its CPU time, its wall-clock cap or what is left of the
+        submission's total time if less; None when too little is left to run it."""
+        remaining = float(self.plan["deadline"]) - (self.session.clock() - self.session.started)
+        remaining -= RESERVE_SECONDS
+        if remaining <= MIN_TEST_SECONDS:
+            return None
+        cpu = float(test["timeout"])
+        cap = float(test.get("wall", cpu))  # a plan without caps: the timeout is wall clock too
+        return JobLimits(
+            cpu=cpu,
+            wall=min(cap, remaining),
+            stdout_cap=int(self.plan["stdout_bytes"]),
+            result_cap=max(self.budget, 0) + RESULT_MARGIN,
+            wall_limit=wire.Limit.WALL if cap <= remaining else wire.Limit.TOTAL,
+        )
+
+    def _start(self, test: Mapping[str, Any], limits: JobLimits) -> Any:
+        session, module = self.session, self.plan["module"]
+        return session.isolation.start(
+            lambda: run_child(
+                session.load_module, module, test, session.fixtures, session.submission
+            ),
+            limits,
+            test["id"],
+        )
+
+    def _record(
+        self,
+        test: Mapping[str, Any],
+        entry: wire.Entry,
+        blobs: Mapping[str, bytes],
+        files: dict[str, bytes],
+    ) -> None:
+        """Keep the test's entry and only its own blobs, within the output budget."""
+        prefix = f"{test['id']}_"
+        kept = {k: v for k, v in blobs.items() if k.startswith(prefix) and codec.BLOB_NAME.match(k)}
+        self.budget -= sum(len(v) for v in kept.values())
+        if self.budget < 0:
+            timing = {k: entry[k] for k in ("duration", "cpu") if k in entry}
+            entry, kept = {**wire.too_large(), "duration": 0, **timing}, {}
+        self.entries[test["id"]] = entry
+        files.update(kept)
 
 
 def harden_self() -> None:
@@ -132,9 +198,37 @@ def harden_self() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
 
 
-def main() -> int:
-    started = time.monotonic()
+def wait_for_request(fifo: Path, seconds: float) -> bool:
+    """Block, using no CPU, until the host writes to ``fifo``; False after ``seconds``
+    (a warm container nobody took: it exits and is swept)."""
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    deadline = time.monotonic() + seconds
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select([fd], [], [], left)
+            if ready and os.read(fd, 64):
+                return True
+            if ready:  # a writer came and went without a word: wait on
+                time.sleep(0.05)
+        return False
+    finally:
+        os.close(fd)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``runner.py [--preload a,b] [--wait SECONDS]``: import the preload modules, then
+    (with --wait) wait for the request on /grader/go before reading the plan. The
+    time limits count from the request, not from the container's start."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--preload", default="")
+    parser.add_argument("--wait", type=float, default=0.0)
+    args = parser.parse_args(argv)
     harden_self()
+    for name in filter(None, args.preload.split(",")):
+        importlib.import_module(name)
+    if args.wait and not wait_for_request(GRADER / wire.GO_FIFO, args.wait):
+        return 0
+    started = time.monotonic()
     plan = json.loads((GRADER / wire.PLAN_FILE).read_text())
     for name in plan.get("preload", []):
         importlib.import_module(name)

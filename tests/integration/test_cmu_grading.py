@@ -88,8 +88,11 @@ def test_seed_answers_lose_question_1_2e(grade_cmu: GradeFiles) -> None:
         ),
         ("print('training...')\n", "the program did not write"),
         ("import os\nos._exit(0)\n", "the process exited with code 0 before returning a result"),
-        # loops in one test only (5 hidden units), so the case costs one 20 s timeout
-        ("import sys\nwhile sys.argv[7] == '5':\n    pass\n", "timed out after 20 s"),
+        # loops in one test only (5 hidden units), so the case costs one 20 s of CPU time
+        (
+            "import sys\nwhile sys.argv[7] == '5':\n    pass\n",
+            "timed out: used more than 20 s of CPU time",
+        ),
     ],
     ids=["syntax_error", "exit_status", "malformed_metrics", "no_files", "os_exit", "loop"],
 )

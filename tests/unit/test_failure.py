@@ -20,7 +20,15 @@ ASSIGNMENT = Assignment.model_validate(
         "title": "Demo",
         "submission": {"files": ["m.py"], "module": "m"},
         "reference": {"module": "ref"},
-        "limits": {"memory_mb": 256, "test_timeout": 7, "import_timeout": 3, "output_mb": 5},
+        "limits": {
+            "memory_mb": 256,
+            "test_timeout": 7,
+            "import_timeout": 3,
+            "output_mb": 5,
+            "wall_factor": 4,
+            "pids": 48,
+            "submission_timeout": 90,
+        },
         "tests": [
             {"name": "t", "points": 1, "steps": [{"call": "f"}], "checks": [{"no_warnings": True}]}
         ],
@@ -84,6 +92,41 @@ def test_error(fields: dict[str, Any], expected: str) -> None:
         (TEST_WITH_TIMEOUT, {"step": "forward"}, "timed out after 2.5 s in forward"),
         (None, {"step": "import m"}, "timed out after 3 s in import m"),  # the import
         (None, {}, "timed out after 3 s"),
+        # the limit it hit: CPU time, the wall-clock cap (timeout x wall_factor), the total
+        (TEST, {"limit": "cpu", "cpu": 7.03}, "timed out: used more than 7 s of CPU time"),
+        (
+            TEST_WITH_TIMEOUT,
+            {"limit": "cpu", "step": "forward"},
+            "timed out in forward: used more than 2.5 s of CPU time",
+        ),
+        (
+            None,
+            {"limit": "cpu", "step": "import m"},
+            "timed out in import m: used more than 3 s of CPU time",
+        ),
+        (
+            TEST,
+            {"limit": "wall", "cpu": 0.04},
+            "timed out: still running after 28 s (wall clock) while using little CPU (0.0 s): "
+            "is it waiting or sleeping?",
+        ),
+        (
+            None,
+            {"limit": "wall", "cpu": 0.3},
+            "timed out: still running after 12 s (wall clock) while using little CPU (0.3 s): "
+            "is it waiting or sleeping?",
+        ),
+        (
+            TEST,
+            {"limit": "wall", "cpu": 5.2},
+            "timed out: still running after 28 s (wall clock), having used 5.2 s of its 7 s of "
+            "CPU time",
+        ),
+        (
+            TEST_WITH_TIMEOUT,
+            {"limit": "total", "cpu": 1.0, "step": "train"},
+            "stopped in train: the submission's total time limit of 90 s ran out",
+        ),
     ],
 )
 def test_timeout(test: TestSpec | None, fields: dict[str, Any], expected: str) -> None:
@@ -107,6 +150,14 @@ def test_timeout(test: TestSpec | None, fields: dict[str, Any], expected: str) -
             "killed (SIGSEGV): out of memory, the memory limit is 256 MiB",
         ),
         ({"signal": 11}, "crashed with SIGSEGV (segmentation fault)"),
+        (
+            {"signal": 9, "limit": "pids"},
+            "killed: reached the limit of 48 processes (a fork bomb?)",
+        ),
+        (
+            {"signal": 9, "oom": True, "limit": "pids"},
+            "killed: reached the limit of 48 processes (a fork bomb?)",
+        ),
         ({"signal": 15}, "crashed with SIGTERM"),
         ({"signal": 6}, "crashed with SIGABRT"),
         ({"signal": 99}, "crashed with signal 99"),  # no such signal

@@ -13,13 +13,15 @@ import pytest
 from grader import report, wire
 from grader.sandbox import SandboxRequest
 from grader.spec import Limits
+from sandbox.container.isolation import JobLimits, run_one
 from sandbox.inprocess import InlineIsolation, InProcessSandbox
 
 # ---------------------------------------------------------------- inline isolation
 
 
 def run(job: Any, stdout_cap: int = 100, result_cap: int = 1 << 20) -> tuple[dict, dict]:
-    return InlineIsolation().run(job, 1.0, stdout_cap, result_cap)
+    _, entry, blobs = run_one(InlineIsolation(), job, JobLimits(1.0, 5.0, stdout_cap, result_cap))
+    return entry, blobs
 
 
 def test_a_jobs_entry_and_blobs_go_through_the_frame() -> None:
@@ -27,6 +29,7 @@ def test_a_jobs_entry_and_blobs_go_through_the_frame() -> None:
     assert entry["values"] == {"k": [1, 2]}  # as JSON carries it, like the container's
     assert blobs == {"a.npy": b"1"}
     assert entry["stdout"] == "" and entry["stdout_bytes"] == 0 and entry["duration"] >= 0
+    assert entry["cpu"] >= 0
 
 
 def test_what_the_job_prints_is_captured_and_capped() -> None:

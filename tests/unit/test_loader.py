@@ -116,6 +116,28 @@ def test_malformed_spec_names_the_place(
     assert message.startswith(f"{folder / 'assignment.yaml'}:{line}:"), message
 
 
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        ("{wall_factor: 1}", "limits.wall_factor: Input should be greater than 1"),
+        ("{wall_factor: 101}", "limits.wall_factor: Input should be less than or equal to 100"),
+        ("{wall_factor: slow}", "limits.wall_factor: Input should be a valid number"),
+        ("{wall_factor: 2.5}", None),
+        ("{}", None),
+    ],
+)
+def test_the_wall_clock_factor(tmp_path: Path, limits: str, expected: str | None) -> None:
+    folder = write(tmp_path, VALID.replace("fixtures:", f"limits: {limits}\nfixtures:", 1))
+    if expected is None:
+        factor = load_assignment(folder).limits.wall_factor
+        assert factor == (2.5 if "2.5" in limits else 5)
+        return
+    with pytest.raises(SpecError) as info:
+        load_assignment(folder)
+    assert expected in str(info.value)
+    assert str(info.value).startswith(f"{folder / 'assignment.yaml'}:7:"), str(info.value)
+
+
 def test_missing_assignment_directory(tmp_path: Path) -> None:
     with pytest.raises(SpecError, match="no such assignment directory"):
         load_assignment(tmp_path / "nope")

@@ -13,7 +13,7 @@ import pytest
 
 from grader import report, wire
 from grader.codec import encode
-from grader.report import MAX_REPORT_BYTES, MAX_TEXT, MAX_VALUE_ERRORS, PhaseResult
+from grader.report import MAX_REPORT_BYTES, MAX_SECONDS, MAX_TEXT, MAX_VALUE_ERRORS, PhaseResult
 
 MAX_ARRAY = 1 << 20
 
@@ -110,6 +110,37 @@ def test_entry_fields_of_the_wrong_type_are_dropped(
     assert parse_test(entry) == expected
 
 
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (
+            wire.timeout(wire.Limit.CPU) | {"cpu": 10.02},
+            PhaseResult("timeout", cpu=10.02, limit="cpu"),
+        ),
+        (
+            {"status": "timeout", "limit": "wall", "cpu": 0.1},
+            PhaseResult("timeout", cpu=0.1, limit="wall"),
+        ),
+        ({"status": "timeout", "limit": "total"}, PhaseResult("timeout", limit="total")),
+        (wire.killed(9, False, wire.Limit.PIDS), PhaseResult("killed", signal=9, limit="pids")),
+        ({"status": "timeout"}, PhaseResult("timeout")),  # a runner that names no limit
+        ({"status": "timeout", "limit": "moon"}, PhaseResult("timeout")),  # one no writer uses
+        ({"status": "timeout", "limit": ["cpu"]}, PhaseResult("timeout")),
+        ({"status": "ok", "cpu": -3, "duration": -1}, PhaseResult("ok")),
+        (
+            {"status": "ok", "cpu": 1e300, "duration": 2e6},
+            PhaseResult("ok", MAX_SECONDS, cpu=MAX_SECONDS),
+        ),
+        ({"status": "ok", "cpu": True}, PhaseResult("ok")),
+        ({"status": "ok", "cpu": "2.5"}, PhaseResult("ok")),
+    ],
+)
+def test_the_limit_and_cpu_time_are_read_checked(
+    entry: dict[str, Any], expected: PhaseResult
+) -> None:
+    assert parse_test(entry) == expected
+
+
 @pytest.mark.parametrize("number", [b"NaN", b"Infinity", b"-Infinity", b"1e400", b"9" * 400])
 def test_numbers_that_are_not_finite_become_zero(number: bytes) -> None:
     raw = b'{"tests": {"t00": {"status": "ok", "duration": %s, "stdout_bytes": %s}}}' % (
@@ -193,6 +224,7 @@ def test_a_full_report_as_the_runner_writes_it() -> None:
         "values": {"W": tree},
         "value_errors": {},
         "duration": 0.25,
+        "cpu": 0.125,
         "stdout": "hi\n",
         "stdout_bytes": 3,
     }
@@ -201,6 +233,7 @@ def test_a_full_report_as_the_runner_writes_it() -> None:
     assert run is not None and run.complete and run.import_.status == wire.PhaseStatus.OK
     phase = run.tests["t00"]
     assert (phase.duration, phase.stdout, phase.stdout_bytes) == (0.25, "hi\n", 3)
+    assert (phase.cpu, phase.limit) == (0.125, None)
     assert phase.warnings == ({"call": "f", "message": "overflow"},)
     np.testing.assert_array_equal(phase.values["W"], np.eye(2))
 

@@ -186,6 +186,35 @@ def test_encode_frame_leaves_the_entry_alone() -> None:
 # ---------------------------------------------------------------- report entries
 
 
+@pytest.mark.parametrize(
+    ("result", "status", "stopped", "expected"),
+    [
+        (b"", None, wire.Limit.CPU, {"status": "timeout", "limit": "cpu"}),
+        (b"", None, wire.Limit.WALL, {"status": "timeout", "limit": "wall"}),
+        (b"", None, wire.Limit.TOTAL, {"status": "timeout", "limit": "total"}),
+        (b"", KILLED_9, wire.Limit.CPU, {"status": "timeout", "limit": "cpu"}),  # our kill
+        (
+            b"",
+            None,
+            wire.Limit.PIDS,
+            {"status": "killed", "signal": 9, "oom": False, "limit": "pids"},
+        ),
+        (
+            frame_of(b'{"entry": {"status": "ok"}, "blobs": {}}'),
+            None,
+            wire.Limit.CPU,
+            {"status": "ok"},
+        ),
+        (b"", None, None, {"status": "timeout"}),
+    ],
+)
+def test_interpret_names_the_limit_the_runner_stopped_a_child_at(
+    result: bytes, status: int | None, stopped: wire.Limit | None, expected: dict[str, Any]
+) -> None:
+    """A whole frame wins: the child finished as it was stopped."""
+    assert wire.interpret(result, status, False, False, stopped) == (expected, {})
+
+
 def test_statuses_are_the_strings_of_the_report() -> None:
     assert [s.value for s in PhaseStatus] == [
         "ok",
@@ -210,6 +239,12 @@ def test_statuses_are_the_strings_of_the_report() -> None:
         (wire.timeout(), {"status": "timeout"}),
         (wire.too_large(), {"status": "too_large"}),
         (wire.killed(9, True), {"status": "killed", "signal": 9, "oom": True}),
+        (wire.timeout(wire.Limit.CPU), {"status": "timeout", "limit": "cpu"}),
+        (wire.timeout(wire.Limit.WALL), {"status": "timeout", "limit": "wall"}),
+        (
+            wire.killed(9, False, wire.Limit.PIDS),
+            {"status": "killed", "signal": 9, "oom": False, "limit": "pids"},
+        ),
         (wire.exited(None), {"status": "exited", "exit_code": None}),
         (wire.not_run("why"), {"status": "not_run", "message": "why"}),
         (wire.error("E", "m"), {"status": "error", "error_type": "E", "message": "m"}),
