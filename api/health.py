@@ -1,4 +1,5 @@
-"""Reachability of what the service needs: Redis (the queue), the store, Docker.
+"""Reachability of what the service needs: Redis (the queue), the store, Docker; and
+the figures of the workers' warm sandbox pools.
 
 Each probe raises (or returns False) when its service cannot be reached; tests
 pass their own. The real probes come from the adapters that own those services,
@@ -8,7 +9,7 @@ put together in api/wiring.py.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
@@ -20,6 +21,7 @@ class Probes:
     redis: Probe
     store: Probe
     docker: Probe
+    pool: Callable[[], Mapping[str, int]] | None = None  # the workers' pools, summed
 
     def report(self) -> dict[str, bool]:
         return {
@@ -27,6 +29,15 @@ class Probes:
             "store": reachable("store", self.store),
             "docker": reachable("docker", self.docker),
         }
+
+    def pool_figures(self) -> Mapping[str, int] | None:
+        if self.pool is None:
+            return None
+        try:
+            return self.pool()
+        except Exception as exc:
+            log.warning("health: pool figures unreadable: %s", exc)
+            return None
 
 
 def reachable(name: str, probe: Probe) -> bool:

@@ -18,6 +18,7 @@ from api.schemas import (
     Accepted,
     ErrorBody,
     Health,
+    PoolFigures,
     RegradeAccepted,
     RegradeProgress,
     Results,
@@ -220,8 +221,13 @@ def regrade_progress(regrade_id: str, _: Instructor, svc: Svc) -> RegradeProgres
 @router.get(
     "/health",
     response_model=Health,
-    summary="Reachability of Redis, the store and Docker (no token; 200 even when degraded)",
+    summary=(
+        "Reachability of Redis, the store and Docker, and the warm pools "
+        "(no token; 200 even when degraded)"
+    ),
 )
 def health(svc: Svc) -> Health:
     report = svc.probes.report()
-    return Health(status="ok" if all(report.values()) else "degraded", **report)
+    pool = svc.probes.pool_figures()
+    status = "ok" if all(report.values()) else "degraded"
+    return Health(status=status, pool=PoolFigures(**pool) if pool else None, **report)

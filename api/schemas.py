@@ -108,11 +108,26 @@ class RegradeProgress(BaseModel):
     done: bool
 
 
+class PoolFigures(BaseModel):
+    """The warm sandbox pools of the live worker processes, summed (docs/service.md)."""
+
+    ready: int = Field(description="containers started and waiting for a submission")
+    starting: int = Field(description="containers being started")
+    in_use: int = Field(description="containers grading a submission now")
+    hits: int = Field(description="submissions that found a warm container")
+    misses: int = Field(description="submissions that had to start their own")
+    recycled: int = Field(description="warm containers removed after waiting too long")
+    workers: int = Field(description="worker processes that reported their pool")
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     redis: bool
     store: bool
     docker: bool
+    pool: PoolFigures | None = Field(
+        None, description="the warm pools; null when Redis cannot be read"
+    )
 
 
 class PerDayPenalty(BaseModel):

@@ -18,7 +18,7 @@ from api.health import Probes
 from config import Settings
 from sandbox.docker_sandbox import ping_engine
 from store import SYSTEM_CLOCK, SQLiteStore, SubmissionStore
-from worker import queue
+from worker import pool_report, queue
 
 
 def default_probes(settings: Settings, store: SubmissionStore) -> Probes:
@@ -26,6 +26,7 @@ def default_probes(settings: Settings, store: SubmissionStore) -> Probes:
         redis=lambda: queue.ping(settings.redis_url),
         store=store.ping,
         docker=ping_engine,
+        pool=lambda: pool_report.read(settings.redis_url),
     )
 
 

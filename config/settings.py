@@ -39,6 +39,11 @@ GRADER_SWEEP_SECONDS      (10)          how often the sweep looks for stuck jobs
 GRADER_QUEUED_GRACE       (60)          a job queued this long without starting is re-sent
 GRADER_PASSBACK_BACKOFF   (5,15,60,180,600)
     seconds between tries of a score an LMS did not accept (the last repeats)
+GRADER_POOL_SIZE          (1)           warm sandbox containers kept ready per worker
+    process for each kind of container it has used (image, limits, preload); 0: none,
+    each submission starts its own (docs/sandbox-contract.md, "The warm pool")
+GRADER_POOL_IDLE          (600)         seconds a warm container may wait before it is
+    recycled; a kind unused this long is no longer kept warm
 """
 
 from __future__ import annotations
@@ -103,6 +108,8 @@ class WorkerSettings:
     passback_backoff: tuple[float, ...] = env_var(
         "GRADER_PASSBACK_BACKOFF", "5,15,60,180,600", seconds_list
     )
+    pool_size: int = env_var("GRADER_POOL_SIZE", "1", int)
+    pool_idle: float = env_var("GRADER_POOL_IDLE", "600", float)
 
 
 @dataclass(frozen=True)

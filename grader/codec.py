@@ -45,14 +45,27 @@ def tensor_to_array(value: Any) -> Any:
 
 
 def encode(
-    value: Any, prefix: str, to_array: Callable[[Any], Any] | None = tensor_to_array
+    value: Any,
+    prefix: str,
+    to_array: Callable[[Any], Any] | None = tensor_to_array,
+    seen: dict[int, tuple[Any, Any]] | None = None,
 ) -> tuple[Any, dict[str, bytes]]:
     """Encode ``value`` into a JSON-able tree and a dict of blob name -> npy bytes.
 
     ``to_array`` converts library objects (by default torch tensors) to arrays; it
-    returns None for objects it does not know.
+    returns None for objects it does not know. ``seen`` (id of an array or tensor ->
+    the object and its node), shared by the encodings of one test's outputs, writes
+    an array that several outputs contain once (``Ws`` and ``Ws[0]``): the later
+    nodes name the first one's blob.
     """
     blobs: dict[str, bytes] = {}
+    seen = {} if seen is None else seen
+
+    def once(v: Any, make: Callable[[], Any]) -> Any:
+        # the object is kept with its node: a freed temporary's id could be reused
+        if id(v) not in seen:
+            seen[id(v)] = (v, make())
+        return seen[id(v)][1]
 
     def walk(v: Any, depth: int) -> Any:
         if depth > MAX_DEPTH:
@@ -67,7 +80,7 @@ def encode(
         if isinstance(v, np.bool_):
             return bool(v)
         if isinstance(v, np.ndarray):
-            return array_node(np.asarray(v))
+            return once(v, lambda: array_node(np.asarray(v)))
         if isinstance(v, tuple):
             return {"__tuple__": [walk(x, depth + 1) for x in v]}
         if isinstance(v, list):
@@ -76,7 +89,7 @@ def encode(
             return {"__dict__": {k: walk(x, depth + 1) for k, x in v.items()}}
         converted = to_array(v) if to_array is not None else None
         if converted is not None:
-            return array_node(np.asarray(converted))
+            return once(v, lambda: array_node(np.asarray(converted)))
         return {"__unsupported__": type(v).__qualname__}
 
     def array_node(arr: np.ndarray) -> Any:

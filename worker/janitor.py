@@ -1,7 +1,7 @@
 """Removing sandbox containers that no attempt will ever clean up.
 
 A worker killed mid-grade leaves its container behind. The job's next attempt
-removes it first (``DockerSandbox.remove_group``), but a job with no next attempt
+removes it first (``Leftovers.remove_group``, sandbox/leftovers.py), but a job with no next attempt
 (failed after too many attempts, or graded by another attempt meanwhile) would
 keep it forever. The sweep calls ``reap`` to remove the containers of every job
 that is finished in the store; a job still queued or running keeps its own.
@@ -13,9 +13,13 @@ from typing import Protocol
 
 from store import SubmissionStore
 
+# Seconds after its exit that a sandbox container no one removed is swept: a warm
+# container whose worker was killed stops waiting (GRADER_POOL_IDLE) and exits.
+STALE_AFTER = 600.0
+
 
 class Containers(Protocol):
-    """What the janitor needs of a sandbox engine (DockerSandbox has both)."""
+    """What the janitor needs of a sandbox engine (sandbox.leftovers.Leftovers has both)."""
 
     def groups(self) -> set[str]: ...
     def remove_group(self, group: str) -> None: ...

@@ -19,15 +19,16 @@ import threading
 from functools import cache
 
 import httpx
-from celery.signals import worker_ready
+from celery.signals import worker_process_shutdown, worker_ready
 
 from grader.errors import SpecError
 from grader.spec import Assignment, load_assignment
 from lti.keys import ToolKey
 from lti.registry import Registry
 from sandbox.docker_sandbox import DockerSandbox
+from sandbox.leftovers import Leftovers
 from store import SYSTEM_CLOCK, SQLiteLtiStore, SQLiteStore
-from worker import janitor
+from worker import janitor, pool_report
 from worker.app import app, settings
 from worker.jobs import GraderCache, JobRunner, OutcomeKind
 from worker.passback import Passback
@@ -43,7 +44,23 @@ def store() -> SQLiteStore:
 
 @cache
 def sandbox() -> DockerSandbox:
-    return DockerSandbox(settings.worker.sandbox_image, settings.worker.work_dir)
+    """This process's sandbox, with its warm pool (GRADER_POOL_SIZE), whose figures are
+    published for the API's health (worker/pool_report.py)."""
+    worker = settings.worker
+    box = DockerSandbox(
+        worker.sandbox_image, worker.work_dir, None, worker.pool_size, worker.pool_idle
+    )
+    if box.pool is not None:
+        pool = box.pool
+        pool_report.publish_forever(settings.redis_url, lambda: pool.stats().as_dict(), _stopping)
+    return box
+
+
+@cache
+def leftovers() -> Leftovers:
+    """The sandbox containers the sweep looks for, on the engine the sandboxes use."""
+    worker = settings.worker
+    return DockerSandbox(worker.sandbox_image, worker.work_dir).leftovers
 
 
 @cache
@@ -56,8 +73,23 @@ def runner() -> JobRunner:
 # The sweep runs in the main worker process and opens a Docker connection there; a pool
 # process forked later (to replace one that died) must open its own, not share that socket.
 os.register_at_fork(
-    after_in_child=lambda: (sandbox.cache_clear(), runner.cache_clear(), passback.cache_clear())
+    after_in_child=lambda: (
+        sandbox.cache_clear(),
+        leftovers.cache_clear(),
+        runner.cache_clear(),
+        passback.cache_clear(),
+    )
 )
+_stopping = threading.Event()
+
+
+@worker_process_shutdown.connect
+def _close_pool(**_: object) -> None:
+    """A worker process that exits removes its warm containers (a killed one leaves them
+    to the sweep: they stop waiting after GRADER_POOL_IDLE and are then removed)."""
+    _stopping.set()
+    if sandbox.cache_info().currsize:
+        sandbox().close()
 
 
 @cache
@@ -128,9 +160,12 @@ def sweep() -> int:
         log.info("sweep re-sent %d job(s): %s", len(ids), ", ".join(ids))
     if passback() is not None:
         pass_back.delay()
-    reaped = janitor.reap(store(), sandbox())
+    reaped = janitor.reap(store(), leftovers())
     if reaped:
         log.info("sweep removed the leftover containers of %s", ", ".join(reaped))
+    stale = leftovers().remove_stale(janitor.STALE_AFTER)
+    if stale:
+        log.info("sweep removed %d stale sandbox container(s)", stale)
     return len(ids)
 
 

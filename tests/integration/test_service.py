@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import docker
+import httpx
 import pytest
 
 from store import SQLiteStore
@@ -47,10 +48,22 @@ def ensure_worker(stack: Stack) -> None:
 
 
 def containers_of(job_id: str) -> list[str]:
-    listed = docker.from_env().containers.list(
-        all=True, filters={"label": f"mlgrader.group={job_id}"}
-    )
-    return [c.name for c in listed]
+    """A job's sandbox containers: named mlgrader-{job id}-a{attempt} once they have a run."""
+    listed = docker.from_env().containers.list(all=True, filters={"label": "mlgrader=sandbox"})
+    return [c.name for c in listed if c.name.startswith(f"mlgrader-{job_id}-")]
+
+
+def warm_containers_of(stack: Stack) -> list[str]:
+    """The waiting containers of this stack's worker processes (their staging folders are
+    under its GRADER_WORK_DIR)."""
+    work = stack.env["GRADER_WORK_DIR"]
+    listed = docker.from_env().containers.list(all=True, filters={"label": "mlgrader=sandbox"})
+    return [
+        c.name
+        for c in listed
+        if c.name.startswith("mlgrader-pool-")
+        and any(m.get("Source", "").startswith(work) for m in c.attrs.get("Mounts", []))
+    ]
 
 
 def no_container_left(job_id: str, timeout: float = 30) -> None:
@@ -115,7 +128,10 @@ def test_worker_killed_mid_grade_is_graded_once_after_restart(
     ensure_worker(stack)
     submission_id = stack.upload("tok-bob", SLOW)
     stack.wait_status("tok-bob", submission_id, {"running"})
-    stack.kill_worker()  # kill -9, the whole process group
+    deadline = time.monotonic() + 30  # the pool refills behind the job it just served
+    while not (orphans := set(warm_containers_of(stack))) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    stack.kill_worker()  # kill -9, the whole process group: its warm containers stay behind
     restarted = time.monotonic()
     stack.start_worker()
     record = stack.wait_status("tok-bob", submission_id, {"graded", "failed"}, timeout=90)
@@ -125,6 +141,24 @@ def test_worker_killed_mid_grade_is_graded_once_after_restart(
     print(f"\nkilled mid-grade: graded {recovery:.1f} s after the worker restarted")
     graded_once(store, submission_id, attempts=2)
     no_container_left(store.jobs_of(submission_id)[0].id)
+    assert orphans, "the killed worker had no warm container to leave behind"
+    assert not orphans & set(warm_containers_of(stack)), "the sweep left the killed pool's"
+
+
+def test_health_shows_the_warm_pools(stack: Stack) -> None:
+    """Each worker process publishes its pool's figures; the health answer sums them."""
+    ensure_worker(stack)
+    submission_id = stack.upload("tok-alice", REFERENCE_SOURCE)
+    stack.wait_status("tok-alice", submission_id, {"graded"})
+    deadline, pool = time.monotonic() + 30, None
+    while time.monotonic() < deadline:
+        pool = httpx.get(f"{stack.base_url}/api/health", timeout=5).json()["pool"]
+        if pool and pool["workers"] >= 1 and pool["ready"] >= 1 and pool["hits"] + pool["misses"]:
+            break
+        time.sleep(1)
+    assert pool is not None, "no pool figures"
+    assert pool["workers"] >= 1 and pool["ready"] >= 1, pool
+    assert pool["hits"] + pool["misses"] >= 1 and pool["in_use"] == 0, pool
 
 
 def test_redis_killed_with_submissions_queued_loses_nothing(

@@ -169,10 +169,23 @@ def make_harness(root: Path, **api: Any) -> Harness:
         redis=lambda: health["redis"],
         store=lambda: health["store"],
         docker=lambda: health["docker"],
+        pool=lambda: POOL_FIGURES,
     )
     sent: list[str] = []
     app = create_app(config, store, sent.append, probes)
     return Harness(root, config, store, app, TestClient(app), sent, health, clock)
+
+
+# What the workers' pools publish, summed (worker/pool_report.py), as the health shows it.
+POOL_FIGURES = {
+    "ready": 2,
+    "starting": 0,
+    "in_use": 1,
+    "hits": 7,
+    "misses": 2,
+    "recycled": 0,
+    "workers": 2,
+}
 
 
 def linked(source: Path, folder: Path) -> None:

@@ -85,3 +85,15 @@ def test_torch_tensors_leave_as_plain_arrays() -> None:
     back = codec.decode(tree, blobs, 1 << 20)
     assert type(back[0]) is np.ndarray and back[0].shape == (2, 3)
     assert back[1] == 4
+
+
+def test_an_array_in_several_outputs_is_written_once() -> None:
+    first = np.arange(6.0).reshape(2, 3)
+    seen: dict[int, tuple[object, object]] = {}
+    whole, whole_blobs = codec.encode([first, np.zeros(2)], "t06_0_", seen=seen)
+    part, part_blobs = codec.encode(first, "t06_1_", seen=seen)
+    assert part == whole[0] and part_blobs == {}  # names the first output's blob
+    blobs = {**whole_blobs, **part_blobs}
+    np.testing.assert_array_equal(codec.decode(part, blobs, 1 << 20), first)
+    again, again_blobs = codec.encode(first.copy(), "t06_2_")  # another object: its own blob
+    assert again_blobs and again != part

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.docker_sandbox import CONTAINER_FILES, DockerSandbox
+from sandbox.staging import CONTAINER_FILES, stage_runner
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE_LEVEL = frozenset({"numpy"})
@@ -102,11 +102,7 @@ def test_every_module_of_the_container_package_is_copied() -> None:
 
 
 def staged_lib(tmp_path: Path) -> Path:
-    from grader.sandbox import SandboxRequest
-    from grader.spec import Limits
-
-    request = SandboxRequest("r1", {"tests": []}, {"hw2.py": b""}, {}, Limits())
-    DockerSandbox("image", tmp_path)._stage(tmp_path, request)
+    stage_runner(tmp_path)
     return tmp_path / "grader" / "lib"
 
 

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from grader.sandbox import SandboxRequest
 from grader.spec import Limits
-from sandbox.docker_sandbox import RUN_ID, SANDBOX_UID, container_options
+from sandbox.docker_sandbox import RUN_ID, SANDBOX_UID, check_names, container_options
 
 LIMITS = Limits(memory_mb=256, cpus=1.5, pids=32, tmp_mb=16, file_size_mb=8, output_mb=4)
 
 
 @pytest.fixture(scope="module")
 def options() -> dict[str, object]:
-    return container_options(Path("/staging/run-1"), LIMITS, "job-1")
+    return container_options(Path("/staging/run-1"), LIMITS)
 
 
 def test_the_container_is_locked_down(options: dict[str, object]) -> None:
@@ -44,8 +45,14 @@ def test_inputs_are_mounted_read_only(options: dict[str, object]) -> None:
     }
 
 
-def test_the_container_is_labelled_with_its_group(options: dict[str, object]) -> None:
-    assert options["labels"] == {"mlgrader": "sandbox", "mlgrader.group": "job-1"}
+def test_the_container_is_labelled_as_a_sandbox(options: dict[str, object]) -> None:
+    """The label finds every sandbox container; its name (mlgrader-{group}-{attempt},
+    given when it gets its run) finds a job's."""
+    assert options["labels"] == {"mlgrader": "sandbox"}
+
+
+def test_the_runner_waits_for_its_request(options: dict[str, object]) -> None:
+    assert options["command"] == ["python3", "/grader/lib/runner.py"]
 
 
 @pytest.mark.parametrize(
@@ -54,3 +61,23 @@ def test_the_container_is_labelled_with_its_group(options: dict[str, object]) ->
 )
 def test_run_ids_are_safe_container_names(run_id: str, ok: bool) -> None:
     assert bool(RUN_ID.match(run_id)) is ok
+
+
+@pytest.mark.parametrize(
+    ("run_id", "group", "ok"),
+    [
+        ("job-1-a2", "job-1", True),
+        ("cli-abc123", "", True),
+        ("job-1-a2", "", True),
+        ("job-1-a-2", "job-1", False),  # the attempt suffix has no '-': the group is findable
+        ("other-a2", "job-1", False),
+        ("pool-1234", "", False),  # the warm containers' names
+    ],
+)
+def test_run_ids_name_their_group(run_id: str, group: str, ok: bool) -> None:
+    request = SandboxRequest(run_id, {}, {}, {}, LIMITS, group)
+    if ok:
+        check_names(request)
+    else:
+        with pytest.raises(ValueError, match=r"container name|is not named"):
+            check_names(request)

