@@ -50,5 +50,6 @@ def _result(
         visibility=test.visibility,
         tags=tuple(test.all_tags()),
         duration=phase.duration,
+        cpu=phase.cpu,
         checks=checks,
     )

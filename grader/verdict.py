@@ -26,7 +26,8 @@ class TestResult:
     output: str
     visibility: str
     tags: tuple[str, ...]
-    duration: float = 0.0
+    duration: float = 0.0  # wall-clock seconds
+    cpu: float = 0.0  # CPU seconds of its processes: what its timeout counts
     checks: tuple[CheckResult, ...] = ()  # one per check, in order; none when it did not run
 
     @property

@@ -1,4 +1,5 @@
-"""The reference's time per test against the test's timeout.
+"""The reference's time per test against the test's timeout, both in CPU seconds (a
+busy machine slows the reference down without making it use more of its limit).
 
 A student's code is often several times slower than the reference (no vectorisation,
 a debug print, a slower machine at a deadline rush), so a reference that already uses
@@ -30,11 +31,11 @@ def timing_findings(assignment: Assignment, results: Sequence[TestResult]) -> li
     if not timed:
         return []
     findings = [
-        Finding(Stage.TIMING, f"time of {r.name!r}", share, _used(r.duration, limit), Verdict.WARN)
+        Finding(Stage.TIMING, f"time of {r.name!r}", share, _used(r.cpu, limit), Verdict.WARN)
         for r, limit in timed
-        if r.duration > TIME_SHARE_WARN * limit
+        if r.cpu > TIME_SHARE_WARN * limit
     ]
-    total = sum(r.duration for r, _ in timed)
+    total = sum(r.duration for r, _ in timed)  # the submission's limit is wall clock
     whole = assignment.limits.submission_timeout
     if total > TIME_SHARE_WARN * whole:
         findings.append(
@@ -42,8 +43,8 @@ def timing_findings(assignment: Assignment, results: Sequence[TestResult]) -> li
         )
     if findings:
         return findings
-    slowest, limit = max(timed, key=lambda pair: pair[0].duration / pair[1])
-    got = f"slowest {slowest.name!r}: {_used(slowest.duration, limit)}"
+    slowest, limit = max(timed, key=lambda pair: pair[0].cpu / pair[1])
+    got = f"slowest {slowest.name!r}: {_used(slowest.cpu, limit)}"
     return [Finding(Stage.TIMING, "time per test", share, got, Verdict.OK)]
 
 

@@ -77,9 +77,15 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> Assignment:
 
 
 def result(
-    name: str, score: float, max_score: float = 2, output: str = "", duration: float = 0
+    name: str,
+    score: float,
+    max_score: float = 2,
+    output: str = "",
+    duration: float = 0,
+    cpu: float | None = None,
 ) -> TestResult:
-    return TestResult(name, score, max_score, output, "visible", (), duration)
+    cpu = duration if cpu is None else cpu
+    return TestResult(name, score, max_score, output, "visible", (), duration, cpu)
 
 
 def variant(fails: list[str], name: str = "bug", old: str = "x = 1") -> Variant:
@@ -276,6 +282,14 @@ def test_reference_time_against_timeouts(
     results.append(result("question", 1, 1, duration=99.0))  # runs nothing: never timed
     findings = timing_findings(tiny, results)
     assert [(str(f.verdict), f.got) for f in findings] == rows
+
+
+def test_reference_time_is_its_cpu_time_not_a_busy_machines_wall_clock(tiny: Assignment) -> None:
+    """The timeouts count CPU seconds; a reference slowed down by other work on the
+    machine (9 s of wall clock for 1 s of CPU) uses no more of them."""
+    results = [result("sigmoid", 2, duration=9.0, cpu=1.0), result("relu", 2, duration=1, cpu=1)]
+    (finding,) = timing_findings(tiny, results)
+    assert (str(finding.verdict), finding.got) == ("ok", "slowest 'sigmoid': 1.0 s of 10 s (10%)")
 
 
 # -------------------------------------------------------------------------- seeds, spread
