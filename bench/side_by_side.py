@@ -1,252 +1,311 @@
-"""Benchmark for issue 12: every way of grading one submission, side by side, in one run.
+"""Benchmark for issue 12: every way of grading a submission, side by side, in one run,
+for each assignment (its reference as the submission).
 
-    .venv/bin/python bench/side_by_side.py [--repeat 3] [--regrade 20]
-        [--assignment DIR --submission PATH] [--concurrency CORES]
+    .venv/bin/python bench/side_by_side.py [--assignments cs189_hw2,mit6390_nn,...]
+        [--repeat 3] [--regrade 200] [--regrade-mit 60] [--regrade-cmu 10] [--regrade-thu 4]
+        [--concurrency CORES] [--service-pool-size 1] [--skip peer,pool,service,hostile]
 
-Needs Docker with the sandbox image (`make setup`) and redis-server on the PATH. Each
-row is measured --repeat times; the table shows median, min, max (p95 for the service)
-and the ratio of the median to the bare median. The rows:
+Needs Docker with the sandbox image (`make setup`) and redis-server on the PATH. Rows
+are measured --repeat times; the table shows median, min, max (p95 for the service's
+latency) and the ratio of the median to the bare median, with the difference. The rows:
 
   bare              a fresh Python process running every test's steps in-process, no
-                    isolation, no checks (bench/grade_overhead.py's bare run)
+                    isolation, no checks, with the sandbox's thread count
+                    (bench/grade_overhead.py's bare run)
+  bare, K at once   K = the machine's cores bare processes started together, until the
+                    last exits: the most the cores give with no overhead at all
   fresh container   the same bare script in a fresh hardened `docker run --rm` of the
-                    sandbox image (no network, read-only root, no capabilities, the
-                    sandbox's uid, memory/pids/CPU limits, tmpfs /tmp), grader modules,
-                    submission and fixtures mounted read-only: Gradescope's model; timed
-                    from `docker run` to its exit
-  sandbox cold      `Grader.grade` with DockerSandbox: staging, container, one forked
-                    process per test, report, checks, feedback
-  sandbox pool      n/a until issue 12 builds a warm pool
-  service           HTTP upload to graded record through a private stack (Redis, API, a
-                    Celery worker with --concurrency processes), one upload at a time,
-                    polling GET /api/submissions/{id}; one unmeasured warm-up upload first
-  throughput        --regrade N uploads at once by N students; time until all are
-                    graded; the ratio column is against the bare limit N x bare / cores
-  hostile total     cs189_hw2 only: the worker time of two hostile submissions graded
-                    with DockerSandbox, a relu_activation that sleeps forever and one
-                    that fork-bombs (the reference otherwise), summed
+                    sandbox image per submission: Gradescope's model (bench/peer.py)
+  sandbox cold      `Grader.grade` with DockerSandbox, no pool: staging, container
+                    start, one forked process per test, report, checks, feedback
+  sandbox pool      `Grader.grade` with DockerSandbox(pool_size=1): one unmeasured grade
+                    teaches the pool the combination; before each measured grade
+                    `pool.wait_ready(60)` (not timed). n/a while DockerSandbox has no pool
+  service           HTTP upload to graded record through a private stack (bench/service.py)
+                    with a worker of --concurrency processes and GRADER_POOL_SIZE =
+                    --service-pool-size; one upload at a time on an idle service, after
+                    one unmeasured warm-up upload; --uploads of them (default --repeat)
+  uploads N         N students upload at once, until all are graded (one run: it makes
+                    the N latest submissions the regrade takes)
+  regrade N         the instructor's regrade of those N submissions (POST .../regrade)
+                    until done; the ratio is against the bare limit N x bare / cores, and
+                    in brackets against N x (bare, K at once) / K
+  hostile           cs189_hw2 only: the worker time of two hostile submissions graded
+                    with DockerSandbox, no pool (bench/hostile.py), each and summed
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+import traceback
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-import httpx  # noqa: E402
-
-from bench.grade_overhead import BARE, bare_payload, bare_run  # noqa: E402
+from bench import hostile, service  # noqa: E402
+from bench.grade_overhead import bare_run, stage_inputs, stage_submission, threads  # noqa: E402
+from bench.peer import peer_run, stage_peer  # noqa: E402
+from bench.table import Row, render  # noqa: E402
 from config import Settings  # noqa: E402
 from grader.grading import Grader  # noqa: E402
-from grader.submission import read_path  # noqa: E402
-from sandbox.docker_sandbox import CONTAINER_FILES, SANDBOX_UID, DockerSandbox  # noqa: E402
-from tests.integration import service_stack  # noqa: E402
+from grader.submission import validate  # noqa: E402
+from sandbox.docker_sandbox import DockerSandbox  # noqa: E402
 
-HOSTILE = {
-    "sleeps forever": "import time\ndef relu_activation(s):\n    while True:\n"
-    "        time.sleep(1)\n",
-    "fork bomb": "import os\ndef relu_activation(s):\n    while True:\n        try:\n"
-    "            os.fork()\n        except OSError:\n            pass\n",
+TESTCASES = REPO / "testcases"
+CORES = os.cpu_count() or 1
+# assignment -> (the option of its regrade's size, its default)
+REGRADE = {
+    "cs189_hw2": ("regrade", 200),
+    "mit6390_nn": ("regrade_mit", 60),
+    "cmu10601_hw5": ("regrade_cmu", 10),
+    "thu_dl_hw": ("regrade_thu", 4),
 }
-FINISHED = {"graded", "failed"}
+SKIPPABLE = {"peer", "pool", "service", "hostile"}
+# config/settings.py's defaults: the test stack's shorter ones would re-send every job a
+# long regrade keeps queued every 15 s
+PRODUCTION = {
+    "GRADER_LEASE_SECONDS": "30",
+    "GRADER_SWEEP_SECONDS": "10",
+    "GRADER_QUEUED_GRACE": "60",
+}
 
 
-def stage_peer(grader: Grader, folder: Path) -> dict:
-    """The files the fresh container mounts at /bench: the bare script, the plan, the
-    grader modules it imports, file fixtures; returns the payload it reads on stdin."""
-    (folder / "lib").mkdir(parents=True)
-    for rel, source in CONTAINER_FILES.items():
-        if rel.startswith("grader/"):
-            (folder / "lib" / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, folder / "lib" / rel)
-    (folder / "bare.py").write_text(BARE)
-    (folder / "plan.json").write_text(json.dumps(grader.plan))
-    payload = bare_payload(grader)
-    for name, path in payload["__files__"].items():  # host paths -> paths in the container
-        copy = shutil.copytree if Path(path).is_dir() else shutil.copy
-        copy(path, folder / "files" / name)
-        payload["__files__"][name] = f"/bench/files/{name}"
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    return payload
+@dataclass
+class Bench:
+    """One assignment's figures, filled in row by row."""
+
+    grader: Grader
+    files: dict[str, bytes]
+    regrade: int
+    rows: dict[str, Row] = field(default_factory=dict)
+    scores: set = field(default_factory=set)
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.rows[key].values or [float("nan")])
+
+    def add(self, key: str, row: Row) -> None:
+        self.rows[key] = row
 
 
-def peer_run(grader: Grader, image: str, folder: Path, sub: Path, payload: dict) -> float:
-    limits = grader.assignment.limits
-    threads = str(max(1, int(limits.cpus + 0.999)))
-    argv = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only"]
-    argv += ["--cap-drop", "ALL", "--security-opt", "no-new-privileges"]
-    argv += ["--user", f"{SANDBOX_UID}:{SANDBOX_UID}", "--memory", f"{limits.memory_mb}m"]
-    argv += ["--memory-swap", f"{limits.memory_mb}m", "--pids-limit", str(limits.pids)]
-    argv += ["--cpus", str(limits.cpus), "--tmpfs", f"/tmp:size={limits.tmp_mb}m,mode=1777"]
-    argv += ["-v", f"{folder}:/bench:ro", "-v", f"{sub}:/submission:ro", "-w", "/tmp"]
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        argv += ["-e", f"{var}={threads}"]
-    argv += ["-e", "PYTHONPATH=/submission:/bench/lib", "-e", "PYTHONDONTWRITEBYTECODE=1"]
-    module = grader.assignment.submission.module or "-"
-    argv += [image, "python3", "/bench/bare.py", "/submission", module, "/bench/plan.json"]
-    started = time.perf_counter()
-    subprocess.run(argv, input=json.dumps(payload), text=True, check=True, capture_output=True)
-    return time.perf_counter() - started
-
-
-def upload(stack: service_stack.Stack, token: str, assignment: str, files: dict) -> str:
-    with stack.client(token) as http:
-        response = http.post(
-            f"/api/assignments/{assignment}/submissions",
-            files=[("files", (name, data)) for name, data in files.items()],
-        )
-    response.raise_for_status()
-    return str(response.json()["id"])
-
-
-def wait_all(stack: service_stack.Stack, pending: dict[str, str], timeout: float) -> None:
-    """Poll each (submission id -> token) until it is graded or failed."""
-    deadline = time.monotonic() + timeout
-    clients: dict[str, httpx.Client] = {}
+def attempt(benches: list[Bench], key: str, label: str, measure, *args) -> None:
+    """Run one section; if it fails, say so in its row (and the traceback on stderr),
+    so that a long run still prints every other figure."""
     try:
-        while pending:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{len(pending)} still not graded after {timeout} s")
-            for sid, token in list(pending.items()):
-                http = clients.setdefault(token, stack.client(token))
-                record = http.get(f"/api/submissions/{sid}").json()
-                if record["status"] in FINISHED:
-                    if record["status"] != "graded":
-                        raise RuntimeError(f"{sid} {record['status']}: {record}")
-                    del pending[sid]
-            time.sleep(0.05)
-    finally:
-        for http in clients.values():
-            http.close()
+        measure(*args)
+    except Exception as exc:
+        traceback.print_exc()
+        for bench in benches:
+            bench.rows.setdefault(key, Row(label, None, f"failed: {type(exc).__name__}: {exc}"))
 
 
-def service_runs(args, grader: Grader, files: dict, settings: Settings):
-    """(one-at-a-time upload-to-graded seconds, N-at-once seconds) through a private stack."""
-    for i in range(args.regrade):  # N students; the tokens file is written from this table
-        service_stack.TOKENS.setdefault(f"tok-s{i}", {"role": "student", "name": f"student{i}"})
-    root = Path(tempfile.mkdtemp(prefix="side-by-side-"))
-    stack = service_stack.Stack(
-        root,
-        GRADER_CACHE_DIR=str(settings.cache_dir),
-        GRADER_ASSIGNMENTS_DIR=str(args.assignment.resolve().parent),
-    )
-    aid, single, batch = grader.assignment.id, [], []
+def progress(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def reference_submission(grader: Grader) -> dict[str, bytes]:
+    """The reference's files that a student hands in: the submission's files and the
+    written answers, if the assignment has them."""
+    folder = REPO / "reference" / grader.assignment.id
+    names = list(grader.assignment.submission.files)
+    if grader.assignment.answers is not None:
+        names.append(grader.assignment.answers.file)
+    files = {n: (folder / n).read_bytes() for n in names if (folder / n).is_file()}
+    return validate(files, grader.assignment.submission)
+
+
+def grade(bench: Bench, sandbox: DockerSandbox) -> float:
+    t0 = time.perf_counter()
+    run_id = f"bench-{uuid.uuid4().hex[:10]}"
+    results = bench.grader.grade(bench.files, sandbox, run_id=run_id)
+    bench.scores.add(results["score"])
+    return time.perf_counter() - t0
+
+
+def local_rows(bench: Bench, args: argparse.Namespace, settings: Settings) -> None:
+    """bare, the fresh container and the cold sandbox, interleaved, --repeat times."""
+    image, work_dir = settings.worker.sandbox_image, Path(settings.worker.work_dir)
+    tmp = work_dir / f"bench-{uuid.uuid4().hex[:8]}"
+    sandbox = DockerSandbox(image, work_dir)
     try:
-        stack.start_redis()
-        stack.start_worker(concurrency=args.concurrency)
-        stack.start_api()
-        for i in range(args.repeat + 1):  # the first is a warm-up
-            t0 = time.perf_counter()
-            wait_all(stack, {upload(stack, "tok-alice", aid, files): "tok-alice"}, 600)
-            single.append(time.perf_counter() - t0) if i else None
-        tokens = [f"tok-s{i}" for i in range(args.regrade)]
+        sub = stage_submission(bench.files, tmp / "sub")
+        inputs = stage_inputs(bench.grader, tmp / "inputs")
+        peer = stage_peer(tmp / "peer")
+        bare, together, fresh, cold = [], [], [], []
         for _ in range(args.repeat):
-            t0 = time.perf_counter()
-            with ThreadPoolExecutor(len(tokens)) as pool:
-                ids = pool.map(lambda tok: upload(stack, tok, aid, files), tokens)
-                pending = dict(zip(ids, tokens, strict=True))
-            wait_all(stack, pending, 60 + 60 * args.regrade)
-            batch.append(time.perf_counter() - t0)
+            bare.append(bare_run(bench.grader, sub, inputs))
+            together.append(bare_run(bench.grader, sub, inputs, at_once=CORES))
+            if "peer" not in args.skip:
+                fresh.append(peer_run(bench.grader, image, peer, sub, inputs))
+            cold.append(grade(bench, sandbox))
     finally:
-        stack.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+    bench.add("bare", Row("bare (one python process)", bare))
+    bench.add("together", Row(f"bare, {CORES} processes at once", together))
+    skipped = "" if fresh else "skipped"
+    bench.add("peer", Row("fresh container (docker run)", fresh or None, skipped))
+    bench.add("cold", Row("sandbox cold (Grader.grade)", cold))
+
+
+def pool_row(bench: Bench, args: argparse.Namespace, settings: Settings) -> None:
+    image, work_dir = settings.worker.sandbox_image, Path(settings.worker.work_dir)
+    label = "sandbox from the pool"
+    try:
+        sandbox = DockerSandbox(image, work_dir, pool_size=1)
+    except TypeError:
+        sandbox = DockerSandbox(image, work_dir)
+    if getattr(sandbox, "pool", None) is None:
+        bench.add("pool", Row(label, None, "DockerSandbox has no pool"))
+        return
+    times, not_ready = [], 0
+    try:
+        grade(bench, sandbox)  # teaches the pool this combination
+        for _ in range(args.repeat):
+            not_ready += not sandbox.pool.wait_ready(60)
+            times.append(grade(bench, sandbox))
+        stats = sandbox.pool.stats()
+        stats = stats.as_dict() if hasattr(stats, "as_dict") else dict(stats)
+    finally:
+        sandbox.close()
+    note = f"pool hits {stats.get('hits')}, misses {stats.get('misses')}"
+    note += f", not ready after 60 s {not_ready}x" if not_ready else ""
+    bench.add("pool", Row(label, times, note))
+
+
+def service_rows(benches: list[Bench], args: argparse.Namespace, settings: Settings) -> None:
+    """Latency, N uploads at once and the regrade, for every assignment in one stack."""
+    size = args.service_pool_size
+    env = {
+        **PRODUCTION,
+        "GRADER_CACHE_DIR": str(settings.cache_dir),
+        "GRADER_ASSIGNMENTS_DIR": str(TESTCASES),
+        "GRADER_POOL_SIZE": str(size),
+    }
+    students = max(b.regrade for b in benches)
+    root = Path(tempfile.mkdtemp(prefix="side-by-side-"))
+    try:
+        with service.stack(root, args.concurrency, students, env) as stack:
+            for bench in benches:
+                service_rows_of(stack, bench, args, size)
+    finally:
+        log = root / "logs" / "worker.log"
+        log = log.read_text(errors="replace") if log.exists() else ""
+        progress(f"the worker's sweep re-sent jobs {log.count('sweep re-sent')} time(s)")
+        if args.logs:
+            shutil.copytree(root / "logs", args.logs, dirs_exist_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-    return single, batch
 
 
-def p95(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=20, method="inclusive")[18]
+def service_rows_of(stack, bench: Bench, args: argparse.Namespace, size: int) -> None:
+    aid, limits = bench.grader.assignment.id, bench.grader.assignment.limits
+    timeout = limits.submission_timeout + 120
+    progress(f"{aid}: service latency, {args.uploads or args.repeat} uploads")
+    before = service.pool_figures(stack) or {}
+    single, scores = service.latency(stack, aid, bench.files, args.uploads or args.repeat, timeout)
+    service.settle(stack)
+    after = service.pool_figures(stack) or {}
+    bench.scores |= scores
+    hits = {k: after.get(k, 0) - before.get(k, 0) for k in ("hits", "misses")}
+    note = f"pool hits {hits['hits']}, misses {hits['misses']}" if after else ""
+    pool = f"pool {size}" if size else "no pool"
+    bench.add("service", Row(f"service upload->graded ({pool})", single, note, p95=True))
+
+    n = bench.regrade
+    limit = (n * bench.median("bare") / CORES, f"{n} x bare / {CORES} cores")
+    together = n * bench.median("together") / CORES  # N x (CORES at once) / CORES
+
+    def against(seconds: list[float]) -> str:
+        return f"x{statistics.median(seconds) / together:.2f} of {together:.2f}s at once"
+
+    batch_timeout = 120 + n * timeout
+    progress(f"{aid}: {n} uploads at once")
+    uploads = [service.upload_all(stack, aid, bench.files, n, batch_timeout)]
+    label = f"uploads {n} at once (1 run)"
+    bench.add("uploads", Row(label, uploads, against(uploads), limit=limit))
+    regrades = []
+    for i in range(args.repeat):
+        progress(f"{aid}: regrade of {n}, {i + 1} of {args.repeat}")
+        service.settle(stack)
+        seconds, jobs = service.regrade(stack, aid, batch_timeout)
+        if jobs != n:
+            raise RuntimeError(f"the regrade took {jobs} submissions, not {n}")
+        regrades.append(seconds)
+    label = f"regrade {n} ({args.concurrency} worker processes)"
+    bench.add("regrade", Row(label, regrades, against(regrades), limit=limit))
+
+
+def hostile_rows(bench: Bench, args: argparse.Namespace, settings: Settings) -> None:
+    sandbox = DockerSandbox(settings.worker.sandbox_image, Path(settings.worker.work_dir))
+    times = hostile.hostile_runs(bench.grader, sandbox, bench.files, args.repeat)
+    for name, values in times.items():
+        bench.add(f"hostile {name}", Row(f"hostile: {name}", values))
+    total = [sum(run) for run in zip(*times.values(), strict=True)]
+    bench.add("hostile", Row(f"hostile total (the {len(times)} summed)", total))
+
+
+def title(bench: Bench, args: argparse.Namespace, service_note: str) -> str:
+    grader = bench.grader
+    names = ", ".join(sorted(bench.files))
+    return (
+        f"\nassignment {grader.assignment.id} ({len(grader.assignment.tests)} tests), "
+        f"reference {names}, {threads(grader)} thread(s), cpus {grader.assignment.limits.cpus:g},"
+        f" --repeat {args.repeat}, {CORES} cores{service_note}, "
+        f"score(s) {sorted(bench.scores, key=str)}"
+    )
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--assignments", default=",".join(REGRADE))
+    parser.add_argument("--repeat", type=int, default=3)
+    for aid, (option, default) in REGRADE.items():
+        flag = "--" + option.replace("_", "-")
+        parser.add_argument(flag, type=int, default=default, help=f"regrade size of {aid}")
+    parser.add_argument("--concurrency", type=int, default=CORES)
+    parser.add_argument("--service-pool-size", type=int, default=1, help="0: no pool")
+    parser.add_argument("--uploads", type=int, default=0, help="latency samples (--repeat)")
+    parser.add_argument("--skip", default="", help=f"rows to skip: {', '.join(SKIPPABLE)}")
+    parser.add_argument("--logs", type=Path, help="keep the service stack's logs here")
+    args = parser.parse_args(argv)
+    args.assignments = [a for a in args.assignments.split(",") if a]
+    args.skip = {s for s in args.skip.split(",") if s}
+    unknown = args.skip - SKIPPABLE | set(args.assignments) - set(REGRADE)
+    if unknown:
+        parser.error(f"unknown: {', '.join(sorted(unknown))}")
+    return args
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--regrade", type=int, default=20)
-    parser.add_argument("--concurrency", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--assignment", type=Path, default=REPO / "testcases" / "cs189_hw2")
-    parser.add_argument(
-        "--submission", type=Path, default=REPO / "reference" / "cs189_hw2" / "hw2.py"
-    )
-    args = parser.parse_args()
-
+    args = parse_args()
     settings = Settings.from_env()
-    image = settings.worker.sandbox_image
-    grader = Grader.load(args.assignment, settings.cache_dir)
-    files = read_path(args.submission, grader.assignment.submission)
-    sandbox = DockerSandbox(image, settings.worker.work_dir)
-    tmp = Path(settings.worker.work_dir) / f"bench-{uuid.uuid4().hex[:8]}"
-    (tmp / "sub").mkdir(parents=True)
-    for name, data in files.items():
-        (tmp / "sub" / name).write_bytes(data)
-    for path in [tmp, *tmp.rglob("*")]:
-        path.chmod(0o755 if path.is_dir() else 0o644)
-    payload = stage_peer(grader, tmp / "peer")
-
-    rows: dict[str, list[float] | None] = {}
-    try:
-        bare, peer, cold, scores = [], [], [], set()
-        for i in range(args.repeat):
-            bare.append(bare_run(grader, tmp / "sub", tmp))
-            peer.append(peer_run(grader, image, tmp / "peer", tmp / "sub", payload))
-            t0 = time.perf_counter()
-            results = grader.grade(files, sandbox, run_id=f"bench-{i}-{uuid.uuid4().hex[:6]}")
-            cold.append(time.perf_counter() - t0)
-            scores.add(results["score"])
-        rows["bare (one python process)"] = bare
-        rows["fresh container (docker run)"] = peer
-        rows["sandbox cold (Grader.grade)"] = cold
-        rows["sandbox from the pool"] = None
-        single, batch = service_runs(args, grader, files, settings)
-        rows["service upload->graded"] = single
-        rows[f"throughput {args.regrade} at once"] = batch
-        if grader.assignment.id == "cs189_hw2":
-            source = files["hw2.py"].decode()
-            hostile = []
-            for i in range(args.repeat):
-                t0 = time.perf_counter()
-                for j, snippet in enumerate(HOSTILE.values()):
-                    hostile_files = {"hw2.py": (source + "\n\n" + snippet).encode()}
-                    run_id = f"bench-h{i}{j}-{uuid.uuid4().hex[:6]}"
-                    grader.grade(hostile_files, sandbox, run_id=run_id)
-                hostile.append(time.perf_counter() - t0)
-            rows["hostile total (sleep + fork bomb)"] = hostile
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-    base = statistics.median(bare)
-    limit = args.regrade * base / (os.cpu_count() or 1)
-    print(
-        f"assignment {grader.assignment.id} ({len(grader.assignment.tests)} tests), "
-        f"submission {args.submission}, --repeat {args.repeat}, --regrade {args.regrade}, "
-        f"{os.cpu_count()} cores, worker concurrency {args.concurrency}, score(s) {sorted(scores)}"
-    )
-    print(f"{'measure':<36}{'median':>9}{'min':>9}{'max':>9}{'p95':>9}  ratio")
-    for label, values in rows.items():
-        if values is None:
-            print(f"{label:<36}{'n/a (no pool yet)':>36}")
-            continue
-        median = statistics.median(values)
-        service = label.startswith("service")
-        top = f"{'':>9}{p95(values):>8.2f}s" if service else f"{max(values):>8.2f}s{'':>9}"
-        if label.startswith("throughput"):
-            ratio = f"x{median / limit:.2f} of {args.regrade} x bare / cores = {limit:.2f}s"
-        else:
-            ratio = f"x{median / base:.1f} bare"
-        print(f"{label:<36}{median:>8.2f}s{min(values):>8.2f}s{top}  {ratio}")
+    benches: list[Bench] = []
+    for aid in args.assignments:
+        grader = Grader.load(TESTCASES / aid, settings.cache_dir)
+        regrade = getattr(args, REGRADE[aid][0])
+        benches.append(Bench(grader, reference_submission(grader), regrade))
+    for bench in benches:
+        progress(f"{bench.grader.assignment.id}: bare, fresh container, sandbox cold")
+        local_rows(bench, args, settings)
+        if "pool" not in args.skip:
+            progress(f"{bench.grader.assignment.id}: sandbox from the pool")
+            attempt([bench], "pool", "sandbox from the pool", pool_row, bench, args, settings)
+    if "service" not in args.skip:
+        attempt(benches, "service", "service", service_rows, benches, args, settings)
+    for bench in benches:
+        if bench.grader.assignment.id == hostile.ASSIGNMENT and "hostile" not in args.skip:
+            progress("hostile submissions")
+            attempt([bench], "hostile", "hostile total", hostile_rows, bench, args, settings)
+    service_note = "" if "service" in args.skip else f", worker concurrency {args.concurrency}"
+    for bench in benches:
+        print(render(title(bench, args, service_note), list(bench.rows.values())))
 
 
 if __name__ == "__main__":
