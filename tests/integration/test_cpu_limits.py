@@ -136,10 +136,12 @@ def grade(grader: Grader, sandbox: Any) -> Graded:
 
 @pytest.fixture
 def cpu_hogs() -> Iterator[int]:
-    """Two processes per core on the host that compute forever; always killed."""
+    """Four processes per core on the host that compute forever; always killed. With
+    two per core a container's share of the CPU varied too much (a 0.6 s test once
+    took 0.8 s): with four, a container gets about a fifth of a core."""
     hogs = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        for _ in range(2 * (os.cpu_count() or 1))
+        for _ in range(4 * (os.cpu_count() or 1))
     ]
     try:
         time.sleep(0.5)
