@@ -35,7 +35,7 @@ from grader import wire
 from grader.errors import InfrastructureError
 from grader.sandbox import SandboxOutcome, SandboxRequest
 from grader.spec import Limits
-from sandbox.leftovers import OWNER, Leftovers, this_process
+from sandbox.leftovers import OWNER, Leftovers, remove_container, this_process
 from sandbox.pool import PoolKey, WarmPool
 from sandbox.report_reader import ReportReader
 from sandbox.staging import POOL_PREFIX, stage_runner, write_files
@@ -262,9 +262,7 @@ class DockerSandbox:
                 os.close(started.fifo)
             started.fifo = None
         try:
-            started.container.remove(force=True)
-        except docker.errors.NotFound:
-            pass
+            remove_container(started.container)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"cannot remove container {started.name}: {exc}") from None
         finally:
@@ -316,7 +314,7 @@ class DockerSandbox:
 
     def _remove(self, name: str) -> None:
         try:
-            self.client.containers.get(name).remove(force=True)
+            remove_container(self.client.containers.get(name))
         except docker.errors.NotFound:
             return
         except docker.errors.DockerException as exc:

@@ -45,6 +45,18 @@ def orphaned(owner: str) -> bool:
     return False
 
 
+def remove_container(container: Container) -> None:
+    """Remove a container; one already gone, or whose removal is under way (another
+    process's), is as good as removed."""
+    try:
+        container.remove(force=True)
+    except docker.errors.NotFound:
+        return
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409:  # 409: "removal of container ... is already in progress"
+            raise
+
+
 class Leftovers:
     """The sandbox containers on one Docker engine, and staging folders under ``work_dir``."""
 
@@ -63,9 +75,7 @@ class Leftovers:
         try:
             for found, container in self._runs():
                 if found == group:
-                    container.remove(force=True)
-        except docker.errors.NotFound:
-            pass
+                    remove_container(container)
         except docker.errors.DockerException as exc:
             raise InfrastructureError(f"cannot remove leftover containers: {exc}") from None
         for stale in self.work_dir.glob(f"{group}-*"):
@@ -82,7 +92,7 @@ class Leftovers:
                 if (container.status == "exited" and _exited_for(container) > max_age) or (
                     waiting and orphaned(container.labels.get(OWNER, ""))
                 ):
-                    container.remove(force=True)
+                    remove_container(container)
                     removed += 1
             names = {c.name for c in self._sandboxes()}
         except docker.errors.DockerException as exc:
@@ -93,8 +103,10 @@ class Leftovers:
         return removed
 
     def _sandboxes(self, **filters: str) -> list[Container]:
+        # ignore_removed: a container removed between the list and its inspection (the
+        # pools remove used ones all the time) is left out instead of failing the list
         return self.client.containers.list(
-            all=True, filters={"label": "mlgrader=sandbox", **filters}
+            all=True, filters={"label": "mlgrader=sandbox", **filters}, ignore_removed=True
         )
 
     def _runs(self) -> list[tuple[str, Container]]:

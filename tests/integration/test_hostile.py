@@ -398,6 +398,8 @@ def test_no_sandbox_container_is_left_behind(grade_source: Callable[[str], dict[
     tests (all named ``mlgrader-test-*``) remains, running or stopped."""
     grade_source(REFERENCE_SOURCE + "\nimport os\nos._exit(3)\n")
     left = docker.from_env().containers.list(
-        all=True, filters={"label": "mlgrader=sandbox", "name": "mlgrader-test-"}
+        all=True,
+        filters={"label": "mlgrader=sandbox", "name": "mlgrader-test-"},
+        ignore_removed=True,
     )
     assert [c.name for c in left] == []

@@ -49,7 +49,9 @@ def ensure_worker(stack: Stack) -> None:
 
 def containers_of(job_id: str) -> list[str]:
     """A job's sandbox containers: named mlgrader-{job id}-a{attempt} once they have a run."""
-    listed = docker.from_env().containers.list(all=True, filters={"label": "mlgrader=sandbox"})
+    listed = docker.from_env().containers.list(
+        all=True, filters={"label": "mlgrader=sandbox"}, ignore_removed=True
+    )
     return [c.name for c in listed if c.name.startswith(f"mlgrader-{job_id}-")]
 
 
@@ -57,7 +59,9 @@ def warm_containers_of(stack: Stack) -> list[str]:
     """The waiting containers of this stack's worker processes (their staging folders are
     under its GRADER_WORK_DIR)."""
     work = stack.env["GRADER_WORK_DIR"]
-    listed = docker.from_env().containers.list(all=True, filters={"label": "mlgrader=sandbox"})
+    listed = docker.from_env().containers.list(
+        all=True, filters={"label": "mlgrader=sandbox"}, ignore_removed=True
+    )
     return [
         c.name
         for c in listed

@@ -141,6 +141,6 @@ def test_warm_containers_wait_and_are_removed_when_the_pool_closes(
 def warm_containers() -> list[Any]:
     """The warm containers of this test process's pools (not of other processes')."""
     listed = docker.from_env().containers.list(
-        all=True, filters={"label": f"{OWNER}={this_process()}"}
+        all=True, filters={"label": f"{OWNER}={this_process()}"}, ignore_removed=True
     )
     return [c for c in listed if c.name.startswith("mlgrader-pool-")]
