@@ -162,7 +162,7 @@ def test_health_shows_the_warm_pools(stack: Stack) -> None:
         time.sleep(1)
     assert pool is not None, "no pool figures"
     assert pool["workers"] >= 1 and pool["ready"] >= 1, pool
-    assert pool["hits"] + pool["misses"] >= 1 and pool["in_use"] == 0, pool
+    assert pool["hits"] + pool["misses"] >= 1, pool
 
 
 def test_redis_killed_with_submissions_queued_loses_nothing(
