@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -135,24 +136,24 @@ def local_rows(bench: Bench, args: argparse.Namespace, settings: Settings) -> No
     image, work_dir = settings.worker.sandbox_image, Path(settings.worker.work_dir)
     tmp = work_dir / f"bench-{uuid.uuid4().hex[:8]}"
     sandbox = DockerSandbox(image, work_dir)
+    bare, together, fresh, cold = [], [], [], []
+    bench.add("bare", Row("bare (one python process)", bare))
+    bench.add("together", Row(f"bare, {CORES} processes at once", together))
+    skipped = "skipped" if "peer" in args.skip else ""
+    bench.add("peer", Row("fresh container (docker run)", fresh, skipped))
+    bench.add("cold", Row("sandbox cold (Grader.grade)", cold))
     try:
         sub = stage_submission(bench.files, tmp / "sub")
         inputs = stage_inputs(bench.grader, tmp / "inputs")
         peer = stage_peer(tmp / "peer")
-        bare, together, fresh, cold = [], [], [], []
         for _ in range(args.repeat):
             bare.append(bare_run(bench.grader, sub, inputs))
             together.append(bare_run(bench.grader, sub, inputs, at_once=CORES))
-            if "peer" not in args.skip:
+            if not skipped:
                 fresh.append(peer_run(bench.grader, image, peer, sub, inputs))
             cold.append(grade(bench, sandbox))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    bench.add("bare", Row("bare (one python process)", bare))
-    bench.add("together", Row(f"bare, {CORES} processes at once", together))
-    skipped = "" if fresh else "skipped"
-    bench.add("peer", Row("fresh container (docker run)", fresh or None, skipped))
-    bench.add("cold", Row("sandbox cold (Grader.grade)", cold))
 
 
 def pool_row(bench: Bench, args: argparse.Namespace, settings: Settings) -> None:
@@ -286,11 +287,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     settings = Settings.from_env()
+    # a SIGTERM unwinds (the stack is stopped, staging removed) and prints what was measured
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated (SIGTERM)"))
     benches: list[Bench] = []
     for aid in args.assignments:
         grader = Grader.load(TESTCASES / aid, settings.cache_dir)
         regrade = getattr(args, REGRADE[aid][0])
         benches.append(Bench(grader, reference_submission(grader), regrade))
+    try:
+        measure(benches, args, settings)
+    finally:
+        note = "" if "service" in args.skip else f", worker concurrency {args.concurrency}"
+        for bench in benches:
+            if bench.rows:
+                print(render(title(bench, args, note), list(bench.rows.values())), flush=True)
+
+
+def measure(benches: list[Bench], args: argparse.Namespace, settings: Settings) -> None:
     for bench in benches:
         progress(f"{bench.grader.assignment.id}: bare, fresh container, sandbox cold")
         local_rows(bench, args, settings)
@@ -303,9 +316,6 @@ def main() -> None:
         if bench.grader.assignment.id == hostile.ASSIGNMENT and "hostile" not in args.skip:
             progress("hostile submissions")
             attempt([bench], "hostile", "hostile total", hostile_rows, bench, args, settings)
-    service_note = "" if "service" in args.skip else f", worker concurrency {args.concurrency}"
-    for bench in benches:
-        print(render(title(bench, args, service_note), list(bench.rows.values())))
 
 
 if __name__ == "__main__":

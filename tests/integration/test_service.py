@@ -24,7 +24,7 @@ pytestmark = pytest.mark.docker
 SLOW = REFERENCE_SOURCE + (
     "\nimport time\n"
     "def finite_difference(f, a, eps=1e-5):\n"
-    "    time.sleep(30)\n"  # the test times out after 10 s: a grading of ~12 s
+    "    time.sleep(30)\n"  # within its wall-clock cap (10 s x wall_factor 5): ~30 s
 )
 LOSS_SIGN_BUG = REFERENCE_SOURCE.replace(
     "dL_dg = -y / g + (1.0 - y) / (1.0 - g)", "dL_dg = y / g - (1.0 - y) / (1.0 - g)"
