@@ -266,3 +266,13 @@ def test_a_refused_fork_with_nothing_running_is_the_runners_failure() -> None:
 
     with pytest.raises(BlockingIOError):
         run_plan(plan(1), session(Refusing([OK])))
+
+
+def test_preloading_a_package_imports_what_it_would_import_lazily(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    imported: list[str] = []
+    monkeypatch.setattr(runner.importlib, "import_module", imported.append)
+    runner.preload("torch")
+    runner.preload("numpy")
+    assert imported == ["torch", "torch._dynamo", "numpy"]
