@@ -68,16 +68,30 @@ def test_a_first_submission_misses_and_teaches_the_pool_its_key(
     pool: WarmPool[int], factory: Factory
 ) -> None:
     assert pool.take(CS189) is None
+    pool.done(CS189)
     assert pool.wait_ready(10)
     assert [key for key, _ in factory.started] == [CS189, CS189]  # size 2
     assert pool.stats().as_dict() == {
         "ready": 2,
         "starting": 0,
-        "in_use": 1,
+        "in_use": 0,
         "hits": 0,
         "misses": 1,
         "recycled": 0,
     }
+
+
+def test_nothing_is_started_while_a_taken_item_is_in_use(
+    pool: WarmPool[int], factory: Factory
+) -> None:
+    pool.warm(CS189)
+    assert pool.wait_ready(10)
+    pool.take(CS189)
+    assert not pool.wait_ready(0.3)  # one short, and it stays short while in use
+    assert len(factory.started) == 2
+    pool.done(CS189, used=1)
+    assert pool.wait_ready(10)
+    assert len(factory.started) == 3 and 1 in factory.stopped
 
 
 def test_each_item_is_handed_out_once_and_the_pool_refills(
@@ -112,6 +126,7 @@ def test_an_item_that_waited_too_long_is_recycled(
     assert pool.wait_ready(10)
     clock.now += 601
     assert pool.take(CS189) is None  # both waited too long: never handed out
+    pool.done(CS189)
     assert pool.wait_ready(10)
     pool.close()
     assert pool.stats().recycled == 2
@@ -133,6 +148,7 @@ def test_a_key_no_one_asks_for_is_forgotten(
 def test_a_failing_engine_means_misses_not_errors(pool: WarmPool[int], factory: Factory) -> None:
     factory.fail = True
     assert pool.take(CS189) is None
+    pool.done(CS189)
     assert not pool.wait_ready(0.3)
     assert pool.stats().ready == 0
 
