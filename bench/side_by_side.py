@@ -30,6 +30,10 @@ latency) and the ratio of the median to the bare median, with the difference. Th
   regrade N         the instructor's regrade of those N submissions (POST .../regrade)
                     until done; the ratio is against the bare limit N x bare / cores, and
                     in brackets against N x (bare, K at once) / K
+  empty container   the machine's CPU seconds per container that only runs `true`,
+                    with the sandbox's options: the least a container per submission
+                    costs (bench/floor.py). The regrade's note also holds it against
+                    N x (bare + empty container) / cores
   hostile           cs189_hw2 only: the worker time of two hostile submissions graded
                     with DockerSandbox, no pool (bench/hostile.py), each and summed
 """
@@ -52,7 +56,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench import hostile, service  # noqa: E402
+from bench import floor, hostile, service  # noqa: E402
 from bench.grade_overhead import bare_run, stage_inputs, stage_submission, threads  # noqa: E402
 from bench.peer import peer_run, stage_peer  # noqa: E402
 from bench.table import Row, render  # noqa: E402
@@ -154,6 +158,9 @@ def local_rows(bench: Bench, args: argparse.Namespace, settings: Settings) -> No
             cold.append(grade(bench, sandbox))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    limits = bench.grader.assignment.limits
+    empty = floor.empty_containers(image, limits, max(args.repeat, 5))
+    bench.add("floor", Row("empty container (machine CPU s)", empty))
 
 
 def pool_row(bench: Bench, args: argparse.Namespace, settings: Settings) -> None:
@@ -223,8 +230,14 @@ def service_rows_of(stack, bench: Bench, args: argparse.Namespace, size: int) ->
     limit = (n * bench.median("bare") / CORES, f"{n} x bare / {CORES} cores")
     together = n * bench.median("together") / CORES  # N x (CORES at once) / CORES
 
+    floor_limit = n * (bench.median("bare") + bench.median("floor")) / CORES
+
     def against(seconds: list[float]) -> str:
-        return f"x{statistics.median(seconds) / together:.2f} of {together:.2f}s at once"
+        median = statistics.median(seconds)
+        return (
+            f"x{median / together:.2f} of {together:.2f}s at once; "
+            f"x{median / floor_limit:.2f} of {floor_limit:.2f}s with the empty container"
+        )
 
     batch_timeout = 120 + n * timeout
     progress(f"{aid}: {n} uploads at once")
