@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from grader import codec, steps
+from grader import codec, seeding, steps
 from grader.errors import SpecError
 from grader.fixtures import FixtureSet
 from grader.parsers import parse_values
@@ -133,6 +133,7 @@ def spec_digest(
         path = folder / program if folder else None
         h.update(path.read_bytes() if path and path.is_file() else b"<missing>")
     h.update(inspect.getsource(steps).encode())
+    h.update(inspect.getsource(seeding).encode())
     return h.hexdigest()
 
 
@@ -165,7 +166,9 @@ class ExpectedValues:
             if not wanted:
                 continue
             try:
-                values[test.name] = _reference_values(test, wanted, fixtures, reference)
+                values[test.name] = _reference_values(
+                    test, wanted, fixtures, reference, assignment.seed
+                )
             except Exception as exc:
                 raise SpecError(
                     f"the reference fails on this test: {exc}", f"tests[{i}] ({test.name!r})"
@@ -184,11 +187,16 @@ def _wanted(test: TestSpec) -> dict[str, dict[str, Any]]:
 
 
 def _reference_values(
-    test: TestSpec, wanted: dict[str, dict[str, Any]], fixtures: FixtureSet, reference: ModuleType
+    test: TestSpec,
+    wanted: dict[str, dict[str, Any]],
+    fixtures: FixtureSet,
+    reference: ModuleType,
+    base: int,
 ) -> dict[str, Any]:
     """The test's steps run with the reference: the values of the ``wanted`` outputs."""
     plan = [step_plan(s) for s in test.steps]
-    run = steps.run_steps(reference, plan, fixtures, program_dir(reference))
+    seed = seeding.test_seed(test.name, base)
+    run = steps.run_steps(reference, plan, fixtures, program_dir(reference), seed=seed)
     return {
         key: steps.lookup(run.env, ref["ref"], ref["path"], fixtures) for key, ref in wanted.items()
     }

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.fixtures import sandbox_file_name
+from grader.seeding import test_seed
 from grader.spec import Assignment, Step, TestSpec, key_of, parse_ref
 from grader.wire import PLAN_VERSION
 
@@ -72,6 +73,7 @@ def build_plan(assignment: Assignment) -> dict[str, Any]:
                 "name": test.name,
                 "timeout": test.timeout or limits.test_timeout,  # CPU seconds
                 "wall": (test.timeout or limits.test_timeout) * limits.wall_factor,
+                "seed": test_seed(test.name, assignment.seed),  # grader.seeding
                 "steps": [step_plan(step) for step in test.steps],
                 "outputs": outputs_of(test),
             }

@@ -41,7 +41,6 @@ load it.
 from __future__ import annotations
 
 import copy
-import random
 import runpy
 import shutil
 import sys
@@ -54,6 +53,8 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
+from grader import seeding
 
 
 def _cubic_sine(a: Any) -> float:
@@ -134,11 +135,23 @@ def run_steps(
     steps: list[dict[str, Any]],
     fixture: Callable[[str], Any],
     programs: Path | None = None,
+    seed: int | None = None,
 ) -> StepRun:
     """Run ``steps`` in order; floating-point warnings are recorded, not raised.
 
     ``programs`` is the folder that run steps find their program in (the submission
-    in the sandbox, the reference's folder on the trusted side)."""
+    in the sandbox, the reference's folder on the trusted side). With a ``seed``, every
+    global random generator is seeded with it first (grader.seeding)."""
+    with seeding.seeded(seed):
+        return _run_all(module, steps, fixture, programs)
+
+
+def _run_all(
+    module: ModuleType | Any,
+    steps: list[dict[str, Any]],
+    fixture: Callable[[str], Any],
+    programs: Path | None,
+) -> StepRun:
     run = StepRun(env={})
     for index, step in enumerate(steps):
         if "run" in step:
@@ -249,10 +262,7 @@ def _run_plain_step(
     """The steps that call no student code directly: set, copy, seed."""
     try:
         if "seed" in step:
-            np.random.seed(step["seed"])
-            random.seed(step["seed"])
-            if "torch" in sys.modules:
-                sys.modules["torch"].manual_seed(step["seed"])
+            seeding.seed_generators(step["seed"])
         elif "set" in step:
             owner = _resolve(step["on"], module, run.env, fixture)
             value = copy.deepcopy(_resolve(step["value"], module, run.env, fixture))

@@ -24,6 +24,7 @@ CONTAINER_FILES: dict[str, Path] = {
     "runner.py": _CONTAINER / "runner.py",
     "grader/__init__.py": _CORE / "__init__.py",
     "grader/codec.py": _CORE / "codec.py",
+    "grader/seeding.py": _CORE / "seeding.py",
     "grader/steps.py": _CORE / "steps.py",
     "grader/wire.py": _CORE / "wire.py",
     "sandbox/__init__.py": _CONTAINER.parent / "__init__.py",

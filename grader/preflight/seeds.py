@@ -1,10 +1,12 @@
 """The reference rerun under other seeds: the tests with metric checks, each ``seed``
 step and each call-step keyword argument named ``seed`` moved on by an offset.
 
-A program that seeds nothing (CMU 10-601's random initialisation) varies from run to
-run anyway, so its reruns are samples too. Only the metric values of these runs are
-read: the other checks of the test (a match against the declared seed's expected
-values, say) are expected to fail under another seed.
+The assignment's own `seed`, the base of every test's seed (grader.seeding), moves by
+the offset too: a program that seeds nothing itself (CMU 10-601's random
+initialisation) draws other numbers in each rerun, so its reruns are samples too.
+Only the metric values of these runs are read: the other checks of the test (a match
+against the declared seed's expected values, say) are expected to fail under another
+seed.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ def reseeded(assignment: Assignment, offset: int) -> Assignment:
         t.model_copy(update={"steps": [_reseed(s, offset) for s in t.steps]})
         for t in metric_tests(assignment)
     ]
-    return assignment.model_copy(update={"tests": tests})
+    seed = (assignment.seed + offset) % SEED_RANGE
+    return assignment.model_copy(update={"tests": tests, "seed": seed})
 
 
 def reseeded_grader(grader: Grader, offset: int) -> Grader:

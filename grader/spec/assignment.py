@@ -122,6 +122,12 @@ class Assignment(Model):
         default_factory=lambda: ["numpy"]
     )
     tolerance: Tolerance | None = None
+    seed: Annotated[int, Field(ge=0, lt=2**32)] = 0
+    """The base of every test's seed. Before a test runs (from the student module's
+    import on), Python's `random`, NumPy's global generator, `default_rng()` without
+    a seed and torch's generator are seeded from this and the test's name, in the
+    sandbox and for the reference alike: the same submission gets the same numbers,
+    and so the same results, on every run (grader/seeding.py)."""
     # what an LMS gradebook gets (LTI): the latest submission's score, or the best one's
     gradebook_score: Literal["latest", "best"] = "latest"
     # due date, late work and its penalty, submission limit (grader/spec/policy.py)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from grader import codec, steps, wire
+from grader import codec, seeding, steps, wire
 
 SUBMISSION = Path("/submission")  # the container's mount point: tracebacks show files under it
 Job = Callable[[], wire.Entry]
@@ -77,9 +77,11 @@ def run_child(
     fixtures: Mapping[str, Any],
     submission: Path,
 ) -> wire.Entry:
-    """Import the student module (if the assignment has one), then run the test."""
-    module, failed = _load(load, module_name)
-    return failed or run_test(module, test, fixtures, submission)
+    """Import the student module (if the assignment has one), then run the test; with
+    the test's seed in every global random generator from before the import on."""
+    with seeding.seeded(test.get("seed")):
+        module, failed = _load(load, module_name)
+        return failed or run_test(module, test, fixtures, submission)
 
 
 def compile_programs(programs: list[str], submission: Path) -> wire.Entry:
@@ -98,7 +100,9 @@ def run_test(
     """Run a test's steps (run steps find their programs in ``submission``) and encode
     the values it asks for. The entry's ``blobs`` hold the .npy files."""
     try:
-        run = steps.run_steps(module, test["steps"], fixtures.__getitem__, submission)
+        run = steps.run_steps(
+            module, test["steps"], fixtures.__getitem__, submission, seed=test.get("seed")
+        )
     except BaseException as exc:
         return error_entry(exc, "")
     values: dict[str, Any] = {}

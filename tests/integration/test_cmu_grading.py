@@ -55,6 +55,17 @@ def test_reference_solution_scores_full_marks(grade_cmu: GradeFiles) -> None:
     check_golden(GOLDEN, "reference", results)
 
 
+def test_the_same_program_graded_twice_gets_the_same_results(grade_cmu: GradeFiles) -> None:
+    """Its own np.random is never seeded by the program: the grader seeds it per test
+    (grader.seeding), so the random-init runs, and their errors, repeat exactly."""
+    first, second = (grade_cmu(program(REFERENCE_SOURCE)) for _ in range(2))
+    for results in (first, second):
+        results.pop("execution_time", None)
+    assert first == second
+    hidden = by_name(first)["Random init, medium data: error on hidden test labels"]
+    assert "error on the hidden test labels" in hidden["output"]
+
+
 def test_starter_scores_zero_with_not_implemented(grade_cmu: GradeFiles) -> None:
     starter = CMU / "starter"
     results = grade_cmu(

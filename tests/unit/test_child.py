@@ -168,3 +168,17 @@ def test_outcome_of_catches_everything(exc: BaseException) -> None:
         raise exc
 
     assert child.outcome_of(job)["error_type"] == type(exc).__name__
+
+
+def test_the_tests_seed_is_in_every_generator_from_before_the_import(tmp_path: Path) -> None:
+    """Randomness drawn at import and in the steps is the same on every run of a test."""
+
+    def load(_: str) -> types.ModuleType:
+        drawn_at_import = np.random.rand()
+        return module(f=lambda: (drawn_at_import, np.random.default_rng().random()))
+
+    test = {**plan_test([call("f")], {"r": {"ref": "r", "path": []}}), "seed": 5}
+    runs = [child.run_child(load, "hw2", test, {}, tmp_path)["values"]["r"] for _ in range(2)]
+    assert runs[0] == runs[1]
+    other = child.run_child(load, "hw2", {**test, "seed": 6}, {}, tmp_path)["values"]["r"]
+    assert other != runs[0]

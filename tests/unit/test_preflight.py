@@ -321,7 +321,9 @@ def test_an_unseeded_program_is_rerun_as_it_is() -> None:
     cmu = load_assignment(CMU)
     tests = metric_tests(cmu)
     assert len(tests) == 2 and not any(declares_seed(t) for t in tests)
-    assert reseeded(cmu, 4).tests == tests
+    moved = reseeded(cmu, 4)
+    assert moved.tests == tests  # its steps as they are; the base of the tests' seeds moves
+    assert (cmu.seed, moved.seed) == (0, 4)
 
 
 def spread_assignment(tmp_path: Path, bounds: dict[str, float]) -> Assignment:
