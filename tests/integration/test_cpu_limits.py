@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -135,22 +133,31 @@ def grade(grader: Grader, sandbox: Any) -> Graded:
 
 
 @pytest.fixture
-def cpu_hogs() -> Iterator[int]:
-    """Four processes per core on the host that compute forever; always killed. With
-    two per core a container's share of the CPU varied too much (a 0.6 s test once
-    took 0.8 s): with four, a container gets about a fifth of a core."""
-    hogs = [
-        subprocess.Popen([sys.executable, "-c", "while True: pass"])
-        for _ in range(4 * (os.cpu_count() or 1))
-    ]
+def cpu_hogs(docker_sandbox: Any) -> Iterator[int]:
+    """Four processes per core that compute forever, in a container of their own with
+    eight times a container's CPU weight: a sibling of the sandbox's container in the
+    engine's cgroup, so the sandbox gets about a ninth of the machine whatever cgroup
+    the test itself runs in (hogs started beside pytest competed only with pytest's
+    own cgroup under CI, and the sandbox kept a whole core). Always removed."""
+    import docker
+
+    n = 4 * (os.cpu_count() or 1)
+    client = docker.from_env(timeout=60)
+    loop = "python3 -c 'while True: pass' & "
+    hogs = client.containers.run(
+        docker_sandbox.image,
+        ["sh", "-c", loop * n + "wait"],
+        detach=True,
+        network_mode="none",
+        cpu_shares=8192,
+        labels={"mlgrader-test": "cpu-hogs"},
+    )
     try:
-        time.sleep(0.5)
-        yield len(hogs)
+        time.sleep(1.0)
+        yield n
     finally:
-        for hog in hogs:
-            hog.kill()
-        for hog in hogs:
-            hog.wait()
+        hogs.remove(force=True)
+        client.close()
 
 
 def test_a_busy_host_does_not_fail_a_correct_solution(
