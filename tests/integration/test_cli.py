@@ -35,7 +35,7 @@ def test_grade_writes_results_json(docker_sandbox: object, tmp_path: Path) -> No
     assert run.returncode == 0, run.stderr
     results = json.loads(out.read_text())
     assert results["score"] == 37
-    assert "Score 37 / 37: 13 of 13 tests passed." in run.stdout
+    assert "Score 37 / 37: 14 of 14 tests passed." in run.stdout
 
 
 def test_grade_prints_json_without_output_file(docker_sandbox: object, tmp_path: Path) -> None:
