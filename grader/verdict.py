@@ -32,4 +32,8 @@ class TestResult:
 
     @property
     def passed(self) -> bool:
-        return self.score >= self.max_score
+        """Full marks; a test worth no points (an informational one, shown with its
+        status and message) passes when it ran and every one of its checks passed."""
+        if self.max_score > 0:
+            return self.score >= self.max_score
+        return bool(self.checks) and all(check.passed for check in self.checks)

@@ -27,7 +27,8 @@ def reason(result: TestResult) -> str:
 
 
 def lost(results: Sequence[TestResult]) -> list[TestResult]:
-    return [r for r in results if r.score < r.max_score]
+    """The tests not passed: those that lost points, and informational ones that failed."""
+    return [r for r in results if not r.passed]
 
 
 def reference_findings(results: Sequence[TestResult]) -> list[Finding]:
@@ -73,7 +74,7 @@ def variant_findings(variant: Variant, results: Sequence[TestResult]) -> list[Fi
     problems = [
         f"kept {name!r}, which it should fail"
         for name in variant.fails
-        if name in by_name and not by_name[name].score < by_name[name].max_score
+        if name in by_name and by_name[name].passed
     ]
     for r in lost(results):
         if r.name not in variant.fails:

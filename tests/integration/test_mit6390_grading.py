@@ -64,4 +64,7 @@ def test_seed_quoted_code_scores_what_the_readme_says(grade_files: GradeFiles) -
         *MIT6390_ANSWER_TESTS,
     }
     assert results["score"] == pytest.approx(27.4)
+    informational = by_name(results)["SoftMax.forward on large logits (informational, no points)"]
+    assert (informational["status"], informational["max_score"]) == ("failed", 0)
+    assert "NaN" in informational["output"] or "nan" in informational["output"]
     check_golden(GOLDEN, "seed_quoted", results)

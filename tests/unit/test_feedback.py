@@ -9,7 +9,7 @@ import pytest
 
 from grader.feedback import SUMMARY, late_line, results_json, with_lateness
 from grader.lateness import ON_TIME, Lateness, Timing
-from grader.verdict import TestResult
+from grader.verdict import CheckResult, TestResult
 
 RAW: dict[str, Any] = {
     "score": 7.0,
@@ -61,3 +61,19 @@ def test_late_work_shows_the_raw_score_the_penalty_and_the_final_score(
     assert shown["output"] == f"{RAW['output']}\n{line}"
     assert late_line(lateness) == line
     assert RAW["score"] == 7.0 and "late" not in RAW  # the stored grading is untouched
+
+
+@pytest.mark.parametrize(
+    ("checks", "status"),
+    [
+        ((CheckResult(True, 1.0, "A matches"),), "passed"),
+        ((CheckResult(True, 1.0, "ok"), CheckResult(False, 1.0, "A: 2 non-finite")), "failed"),
+        ((), "failed"),  # it did not run
+    ],
+)
+def test_an_informational_test_is_passed_only_when_its_checks_pass(
+    checks: tuple[CheckResult, ...], status: str
+) -> None:
+    test = TestResult("softmax on large logits", 0.0, 0.0, "", "visible", (), checks=checks)
+    assert test.passed is (status == "passed")
+    assert results_json([test], 0.1)["tests"][0]["status"] == status
