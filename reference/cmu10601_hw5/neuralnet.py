@@ -219,6 +219,13 @@ def hidden_error_rate(predicted: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(predicted != labels))
 
 
+def metrics_value(metrics: dict[str, float], key: str) -> float:
+    """Trusted metric: the number on the line ``key`` of a parsed metrics file."""
+    if key not in metrics:
+        raise ValueError(f"the metrics file has no line {key!r}")
+    return float(metrics[key])
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the homework's command line (``argv`` without the program name)."""
     args = sys.argv[1:] if argv is None else argv

@@ -30,6 +30,7 @@ PROGRAM_TESTS = {
     "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: metrics file",
     "Zero init, small data, 2 epochs, 4 hidden units, lr 0.1: label files",
     "Zero init, small data, 3 epochs, 5 hidden units, lr 0.05: all three files",
+    "Random init, learning rate 0: initial cross-entropy",
     "Random init, medium data, 20 epochs, 50 hidden units, lr 0.01: error rates",
     "Random init, medium data: error on hidden test labels",
 }

@@ -190,7 +190,9 @@ def test_computing_meets_the_cpu_limit_and_sleeping_the_wall_clock_cap(
     assert 0.5 <= computes["cpu"] < 0.8, computes
     assert graded.output("computes forever") == "timed out: used more than 0.5 s of CPU time"
     assert (sleeps["status"], sleeps["limit"]) == ("timeout", "wall")
-    assert 3.0 <= sleeps["duration"] < 4.5 and sleeps["cpu"] < 0.06, sleeps
+    # its process's start (fork, the module's import) costs some CPU: 0.093 s once in CI,
+    # still far under the 0.3 s that would have stopped it by CPU time
+    assert 3.0 <= sleeps["duration"] < 4.5 and sleeps["cpu"] < 0.15, sleeps
     assert graded.output("sleeps").startswith(
         "timed out: still running after 3 s (wall clock) while using little CPU"
     )
