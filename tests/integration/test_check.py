@@ -131,7 +131,7 @@ WRONG_REFERENCES = {
         "labels_one_based",
         ["Random init, medium data, 20 epochs, 50 hidden units, lr 0.01: error rates"],
         "reference: lost 'Random init, medium data, 20 epochs, 50 hidden units, lr 0.01: "
-        "error rates' (0/3): training error from medium_train_out.labels",
+        "error rates' (0/2): training error from medium_train_out.labels",
     ),
 }
 
