@@ -16,8 +16,9 @@ each container on demand, as the pool would).
 
 The thread starts nothing while an item taken from this pool is in use. A start
 costs about half a CPU-second of the engine's and the new container's time; on a
-2-core machine, beside the submission being graded, it slowed that submission from
-0.49 s to 0.70 s (CS189, median of 8 each, docs/service.md). A worker process grades
+2-core machine, beside the submission being graded, it slowed that submission (CS189,
+medians of 8 grades in three pairs of runs: 0.76, 0.74, 0.65 s beside a start against
+0.57, 0.49, 0.48 s without, docs/service.md). A worker process grades
 one submission at a time, so it needs its next container only when the current one
 is done: the pool refills between submissions. Used items are still stopped at once.
 """
