@@ -5,13 +5,17 @@ the whole contract."""
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, cast
 
 import pytest
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 
+from grader.context import Context
 from grader.parsers import PARSERS
+from grader.report import PhaseResult
 from grader.spec import CHECK_CLASSES, CHECK_KINDS, PARSER_NAMES, Check, CheckBase
+from grader.wire import PhaseStatus
 
 CHECK = TypeAdapter(Check)
 PRODUCED = {"out", "run"}
@@ -99,3 +103,95 @@ def test_a_metric_reads_its_direct_references_whatever_saved_them() -> None:
     c = check({"metric": "acc", "args": ["$out", "$y", ["$run"]], "min": 0})
     assert c.refs() == [{"ref": "out", "path": []}, {"ref": "y", "path": []}]
     assert c.outputs(set()) == []
+
+
+def evaluate(raw: dict[str, Any], values: dict[str, Any]) -> tuple[bool, str, float | None]:
+    """Score a check against returned ``values`` with a context whose only metric is
+    ``mean`` and whose only fixture is ``$y``."""
+    ctx = Context(
+        assignment=cast(Any, None),
+        answers=cast(Any, None),
+        expected=lambda test, key: None,
+        metric={"mean": lambda xs, y: sum(xs) / len(xs) + y}.__getitem__,
+        fixture={"y": 0.0}.__getitem__,
+    )
+    phase = PhaseResult(status=PhaseStatus.OK, values=values)
+    r = check(raw).evaluate(phase, ctx)
+    return r.passed, r.message, r.value
+
+
+RUNS = {"a": [0.9], "b": [0.2], "c": [0.95]}
+
+
+@pytest.mark.parametrize(
+    ("bounds", "passed", "message"),
+    [
+        (
+            {"min": 0.85},
+            True,
+            "acc 0.9000, the median of 3 runs: 0.9000, 0.2000, 0.9500 (needs >= 0.85)",
+        ),
+        (
+            {"min": 0.92},
+            False,
+            "acc 0.9000, the median of 3 runs: 0.9000, 0.2000, 0.9500 (needs >= 0.92)",
+        ),
+        (
+            {"max": 0.9},
+            True,
+            "acc 0.9000, the median of 3 runs: 0.9000, 0.2000, 0.9500 (needs <= 0.9)",
+        ),
+    ],
+)
+def test_a_metric_over_runs_holds_their_median_to_the_bounds(
+    bounds: dict[str, float], passed: bool, message: str
+) -> None:
+    raw = {
+        "metric": "mean",
+        "label": "acc",
+        "median_of": [["$a", "$y"], ["$b", "$y"], ["$c", "$y"]],
+    }
+    assert evaluate({**raw, **bounds}, RUNS) == (passed, message, 0.9)
+
+
+def test_a_metric_of_one_run_names_no_median() -> None:
+    raw = {"metric": "mean", "args": ["$c", "$y"], "min": 0.9}
+    assert evaluate(raw, RUNS) == (True, "mean 0.9500 (needs >= 0.9)", 0.95)
+
+
+def test_a_run_without_its_value_fails_the_check_and_says_which() -> None:
+    raw = {"metric": "mean", "median_of": [["$a", "$y"], ["$b", "$y"], ["$gone", "$y"]], "min": 0}
+    passed, message, _ = evaluate(raw, RUNS)
+    assert (passed, message) == (False, "mean: no value for gone")
+
+
+def test_every_run_of_a_median_is_sent_back() -> None:
+    c = check(
+        {"metric": "m", "median_of": [["$out[0]", "$y"], ["$run", "$y"], ["$x", 1]], "min": 0}
+    )
+    assert c.outputs({"out", "run", "x"}) == [
+        {"ref": "out", "path": [0]},
+        {"ref": "run", "path": []},
+        {"ref": "x", "path": []},
+    ]
+    assert c.inputs() == ["out", "y", "run", "y", "x"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "error"),
+    [
+        ({"metric": "m", "min": 0}, "needs args or median_of (one of them)"),
+        ({"metric": "m", "args": [], "median_of": [[], [], []], "min": 0}, "one of them"),
+        (
+            {"metric": "m", "median_of": [[], []], "min": 0},
+            "an odd number of runs, 3 or more (it has 2)",
+        ),
+        ({"metric": "m", "median_of": [[]], "min": 0}, "3 or more (it has 1)"),
+        ({"metric": "m", "args": []}, "needs min, max or both"),
+    ],
+)
+def test_a_malformed_metric_check_is_refused_with_the_reason(
+    raw: dict[str, Any], error: str
+) -> None:
+    with pytest.raises(ValidationError, match=re.escape(error)):
+        check(raw)

@@ -19,27 +19,54 @@ if TYPE_CHECKING:
 
 
 class MetricCheck(CheckBase):
-    """A metric computed outside the sandbox by a trusted reference function."""
+    """A metric computed outside the sandbox by a trusted reference function.
+
+    With ``median_of`` the metric is computed once per run (one argument list each) and
+    the median is held to the bounds: a correct solution whose random numbers happen to
+    give one poor run still passes, and a wrong one needs two good runs of three."""
 
     kind: ClassVar[str] = "metric"
     metric: Annotated[str, Field(pattern=NAME)]
-    args: list[Any]
+    args: list[Any] | None = None
+    """The metric's arguments: `$references` to returned values or fixtures, or values."""
+    median_of: list[list[Any]] | None = None
+    """Instead of `args`: one argument list per run, an odd number of them (3 or more);
+    the median of the metric over the runs is held to `min` and `max`."""
     min: float | None = None
     max: float | None = None
 
     @field_validator("args")
     @classmethod
-    def _args(cls, v: list[Any]) -> list[Any]:
-        return [parse_arg(a) for a in v]
+    def _args(cls, v: list[Any] | None) -> list[Any] | None:
+        return None if v is None else [parse_arg(a) for a in v]
+
+    @field_validator("median_of")
+    @classmethod
+    def _runs(cls, v: list[list[Any]] | None) -> list[list[Any]] | None:
+        if v is None:
+            return None
+        if len(v) < 3 or len(v) % 2 == 0:
+            raise ValueError(f"median_of needs an odd number of runs, 3 or more (it has {len(v)})")
+        return [[parse_arg(a) for a in run] for run in v]
 
     @model_validator(mode="after")
-    def _some_bound(self) -> MetricCheck:
+    def _well_formed(self) -> MetricCheck:
+        if (self.args is None) == (self.median_of is None):
+            raise ValueError("a metric check needs args or median_of (one of them)")
         if self.min is None and self.max is None:
             raise ValueError("a metric check needs min, max or both")
         return self
 
+    @property
+    def runs(self) -> list[list[Any]]:
+        """The argument list of each run: one unless ``median_of`` is given."""
+        return self.median_of if self.median_of is not None else [self.args or []]
+
+    def _all_args(self) -> list[Any]:
+        return [a for run in self.runs for a in run]
+
     def refs(self) -> list[Ref]:
-        return [a for a in self.args if "ref" in a]
+        return [a for a in self._all_args() if "ref" in a]
 
     def outputs(self, produced: set[str]) -> list[Ref]:
         """Saved results passed as arguments, or inside list arguments (whole); a
@@ -47,7 +74,7 @@ class MetricCheck(CheckBase):
         direct = [a for a in self.refs() if a["ref"] in produced]
         listed = [
             {"ref": name, "path": []}
-            for a in self.args
+            for a in self._all_args()
             if "list" in a
             for name in refs_in(a)
             if name in produced
@@ -55,7 +82,7 @@ class MetricCheck(CheckBase):
         return direct + listed
 
     def inputs(self) -> list[str]:
-        return [n for a in self.args for n in refs_in(a)]
+        return [n for a in self._all_args() for n in refs_in(a)]
 
     @property
     def reference_function(self) -> str:
@@ -63,24 +90,36 @@ class MetricCheck(CheckBase):
 
     def evaluate(self, phase: PhaseResult, ctx: Context) -> CheckResult:
         label = self.label or self.metric
-        args = []
-        for arg in self.args:
-            value, problem = _argument(arg, phase, ctx)
+        values = []
+        for args in self.runs:
+            value, problem = self._value(args, phase, ctx)
             if problem:
                 return self.result(False, f"{label}: {problem}")
-            args.append(value)
+            values.append(value)
+        value = float(np.median(values))
+        ok = (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+        runs = ""
+        if len(values) > 1:
+            runs = f", the median of {len(values)} runs: {', '.join(f'{v:.4f}' for v in values)}"
+        message = f"{label} {value:.4f}{runs} (needs {self._needs()})"
+        return CheckResult(ok, self.weight, message, value=value)
+
+    def _value(self, args: list[Any], phase: PhaseResult, ctx: Context) -> tuple[float, str]:
+        """The metric of one run's arguments, or why it has none."""
+        values = []
+        for arg in args:
+            value, problem = _argument(arg, phase, ctx)
+            if problem:
+                return 0.0, problem
+            values.append(value)
         try:
             with np.errstate(all="ignore"):
-                value = float(ctx.metric(self.metric)(*args))
+                return float(ctx.metric(self.metric)(*values)), ""
         except Exception as exc:  # the student's values did not fit the metric
-            return self.result(
-                False,
-                f"{label}: could not be computed from the returned values: "
-                f"{type(exc).__name__}: {str(exc)[:300]}",
+            return 0.0, (
+                "could not be computed from the returned values: "
+                f"{type(exc).__name__}: {str(exc)[:300]}"
             )
-        ok = (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
-        message = f"{label} {value:.4f} (needs {self._needs()})"
-        return CheckResult(ok, self.weight, message, value=value)
 
     def _needs(self) -> str:
         parts = (
