@@ -42,6 +42,7 @@ from grader.preflight import (
     metric_values,
     reference_findings,
     render,
+    rerun_offset,
     reseeded_grader,
     skipped,
     spread_findings,
@@ -194,8 +195,8 @@ class Checkup:
         return found
 
     def _seeds(self, reference: Candidate, ref_run: Run, seeds: int) -> list[Finding]:
-        """The reference's first run is the declared seeds' sample; each further run
-        moves every seed on by one more."""
+        """The reference's first run is the declared seeds' sample; rerun k moves every
+        seed on by ``rerun_offset(k)``."""
         assignment = self.grader.assignment
         if not metric_tests(assignment):
             got = "the assignment has no metric checks"
@@ -203,7 +204,8 @@ class Checkup:
         if ref_run.problem:
             return [skipped(Stage.SEEDS, "seeds", "the reference could not be submitted")]
         runs: list[dict[MetricKey, float]] = [metric_values(assignment, ref_run.results)]
-        for offset in range(1, seeds):
+        for k in range(1, seeds):
+            offset = rerun_offset(k)
             seeded = reseeded_grader(self.grader, offset)
             run = self._grade(f"the reference, seeds moved by {offset}", seeded, reference)
             runs.append(metric_values(seeded.assignment, run.results))

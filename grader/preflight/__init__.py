@@ -18,7 +18,13 @@ from grader.preflight.scores import (
     unusable_variant,
     variant_findings,
 )
-from grader.preflight.seeds import declares_seed, metric_tests, reseeded, reseeded_grader
+from grader.preflight.seeds import (
+    declares_seed,
+    metric_tests,
+    rerun_offset,
+    reseeded,
+    reseeded_grader,
+)
 from grader.preflight.spread import WARN_MARGIN, WARN_MARGIN_SHARE, Spread, spread_findings, spreads
 from grader.preflight.table import render
 from grader.preflight.timing import TIME_SHARE_WARN, timing_findings
@@ -42,6 +48,7 @@ __all__ = [
     "metric_values",
     "reference_findings",
     "render",
+    "rerun_offset",
     "reseeded",
     "reseeded_grader",
     "skipped",

@@ -17,6 +17,14 @@ from grader.grading import Grader
 from grader.spec import Assignment, MetricCheck, Step, TestSpec
 
 SEED_RANGE = 2**32  # a seed step's seeds are 0 <= seed < 2**32
+SEED_STRIDE = 1000
+"""Rerun k moves every seed by k * SEED_STRIDE: a test that trains on seeds 0, 1 and 2
+(a median of three) gets three seeds no other run used, so its reruns are independent."""
+
+
+def rerun_offset(k: int) -> int:
+    """The offset of the k-th rerun (k = 1 .. N-1; run 0 is the declared seeds)."""
+    return k * SEED_STRIDE
 
 
 def metric_tests(assignment: Assignment) -> list[TestSpec]:

@@ -22,6 +22,7 @@ from grader.preflight import (
     metric_values,
     reference_findings,
     render,
+    rerun_offset,
     reseeded,
     reseeded_grader,
     spread_findings,
@@ -32,7 +33,7 @@ from grader.preflight import (
     worst,
 )
 from grader.sandbox import SandboxOutcome
-from grader.spec import Assignment, Variant, VariantsFile, load_assignment
+from grader.spec import Assignment, TestSpec, Variant, VariantsFile, load_assignment
 from grader.verdict import TestResult
 from sandbox.inprocess import InProcessSandbox
 
@@ -317,6 +318,17 @@ def test_reseeded_moves_every_seed_of_the_metric_tests() -> None:
     assert load_assignment(THU) == thu  # the loaded assignment is untouched
 
 
+def test_each_rerun_of_a_median_of_three_trains_on_seeds_no_other_run_used() -> None:
+    cs189 = load_assignment(CS189)
+    (train,) = metric_tests(cs189)
+
+    def seeds(test: TestSpec) -> list[int]:
+        return [s.kwargs["seed"]["value"] for s in test.steps if "seed" in s.kwargs]
+
+    runs = [seeds(train)] + [seeds(reseeded(cs189, rerun_offset(k)).tests[0]) for k in (1, 2, 3)]
+    assert runs == [[0, 1, 2], [1000, 1001, 1002], [2000, 2001, 2002], [3000, 3001, 3002]]
+
+
 def test_an_unseeded_program_is_rerun_as_it_is() -> None:
     cmu = load_assignment(CMU)
     tests = metric_tests(cmu)
@@ -413,12 +425,13 @@ def cs189(tmp_path_factory: pytest.TempPathFactory) -> Grader:
 
 
 def test_metric_values_are_read_from_a_run_not_from_messages(cs189: Grader) -> None:
-    """The reference's training test in-process, under its declared seed and the next."""
+    """The reference's training test in-process, under its declared seeds and the first
+    rerun's (a median of three: seeds 0-2, then 1000-1002)."""
     source = (ROOT / "reference" / "cs189_hw2" / "hw2.py").read_text()
     module = types.ModuleType("hw2")
     exec(compile(source, "hw2.py", "exec"), module.__dict__)  # the trusted reference
     values = []
-    for offset in (0, 1):
+    for offset in (0, rerun_offset(1)):
         grader = reseeded_grader(cs189, offset)
         outcome = InProcessSandbox(module).run(grader.request({"hw2.py": source.encode()}, "u"))
         values.append(metric_values(grader.assignment, grader.score(outcome)))
