@@ -26,3 +26,9 @@ def way_summary(name: str, values: Sequence[float], bound: float, *, upper: bool
         f"2nd {second:.4f} (median-of-3 margin {sign * (second - bound):+.4f})  "
         f"mean {sum(values) / len(values):.4f}  outside {wrong}/{len(values)}"
     )
+
+
+def medians_of_three(values: Sequence[float]) -> list[float]:
+    """The median of each three consecutive seeds (0-2, 3-5, ...), as a test that trains
+    on seeds 0, 1 and 2 takes it (``grader check --seeds`` reruns it on other triples)."""
+    return [sorted(values[k : k + 3])[1] for k in range(0, len(values) - 2, 3)]
