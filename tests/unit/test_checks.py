@@ -162,7 +162,7 @@ def test_a_metric_of_one_run_names_no_median() -> None:
 def test_a_run_without_its_value_fails_the_check_and_says_which() -> None:
     raw = {"metric": "mean", "median_of": [["$a", "$y"], ["$b", "$y"], ["$gone", "$y"]], "min": 0}
     passed, message, _ = evaluate(raw, RUNS)
-    assert (passed, message) == (False, "mean: no value for gone")
+    assert (passed, message) == (False, "mean: run 3 of 3: no value for gone")
 
 
 def test_every_run_of_a_median_is_sent_back() -> None:
@@ -195,3 +195,12 @@ def test_a_malformed_metric_check_is_refused_with_the_reason(
 ) -> None:
     with pytest.raises(ValidationError, match=re.escape(error)):
         check(raw)
+
+
+def test_a_run_whose_metric_is_nan_fails_the_median() -> None:
+    raw = {"metric": "mean", "median_of": [["$a", "$y"], ["$n", "$y"], ["$c", "$y"]], "min": 0}
+    passed, message, _ = evaluate(raw, {**RUNS, "n": [float("nan")]})
+    assert (passed, message) == (
+        False,
+        "mean nan, the median of 3 runs: 0.9000, nan, 0.9500 (needs >= 0)",
+    )

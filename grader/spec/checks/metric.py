@@ -91,10 +91,11 @@ class MetricCheck(CheckBase):
     def evaluate(self, phase: PhaseResult, ctx: Context) -> CheckResult:
         label = self.label or self.metric
         values = []
-        for args in self.runs:
+        for i, args in enumerate(self.runs, start=1):
             value, problem = self._value(args, phase, ctx)
             if problem:
-                return self.result(False, f"{label}: {problem}")
+                run = f"run {i} of {len(self.runs)}: " if len(self.runs) > 1 else ""
+                return self.result(False, f"{label}: {run}{problem}")
             values.append(value)
         value = float(np.median(values))
         ok = (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
