@@ -83,8 +83,12 @@ class LegacyPermutation(Way):
 class LegacyShuffle(Way):
     """``np.random.shuffle`` of one index array, in place, every epoch."""
 
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.index: np.ndarray | None = None
+
     def order(self, n: int) -> np.ndarray:
-        if not hasattr(self, "index"):
+        if self.index is None:
             self.index = np.arange(n)
         np.random.shuffle(self.index)
         return self.index.copy()
@@ -186,7 +190,7 @@ def main() -> None:
         every += values
         print(way_summary(name, values, threshold))
         print(
-            f"{'':<40} medians of seeds (0-2, 3-5, ...): worst {min(medians_of_three(values)):.4f}"
+            f"{'':<48} medians of seeds (0-2, 3-5, ...): worst {min(medians_of_three(values)):.4f}"
         )
     seconds = (time.perf_counter() - start) / (len(WAYS) * args.seeds)
     print(f"all ways: min {min(every):.4f} over {len(every)} trainings, {seconds:.2f} s each")
