@@ -259,6 +259,12 @@ def test_pages_fit_a_phone(stack: Stack, new_page: NewPage) -> None:
 
 def test_keyboard_alone(stack: Stack, new_page: NewPage) -> None:
     page = new_page()
+    # Playwright asks the browser to intercept file choosers when the page gets its first
+    # "filechooser" listener, and does not wait for the answer: added inside
+    # expect_file_chooser, just before the key press, the request could arrive after the
+    # press, and the chooser opened unseen (the test timed out once in CI). Added here, it
+    # reaches the browser pages before.
+    page.on("filechooser", lambda _chooser: None)
     page.goto(f"{stack.base_url}/login")
     tab_to(page, "login-token")
     page.keyboard.type("tok-bob")
