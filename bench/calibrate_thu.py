@@ -23,6 +23,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +46,16 @@ FLOOD_TEST = "train with flooding: the training loss floats near b"
 Train = Callable[..., nn.Module]
 
 
-def train_kwargs(test_name: str) -> dict[str, Any]:
-    """The keyword arguments of the test's ``train`` step (the YAML is the one source)."""
+@cache
+def test_spec(test_name: str) -> dict[str, Any]:
+    """The test as assignment.yaml writes it (the YAML is the one source), read once."""
     spec = yaml.safe_load((ASSIGNMENT / "assignment.yaml").read_text())
-    steps = next(t for t in spec["tests"] if t["name"] == test_name)["steps"]
+    return next(t for t in spec["tests"] if t["name"] == test_name)
+
+
+def train_kwargs(test_name: str) -> dict[str, Any]:
+    """The keyword arguments of the test's ``train`` step."""
+    steps = test_spec(test_name)["steps"]
     kwargs = dict(next(s for s in steps if s.get("call") == "train")["kwargs"])
     kwargs.pop("seed", None)
     return kwargs
@@ -165,9 +172,7 @@ def run(
 
 def bounds(test_name: str) -> tuple[float | None, float | None]:
     """``min`` and ``max`` of the test's metric check in the YAML."""
-    spec = yaml.safe_load((ASSIGNMENT / "assignment.yaml").read_text())
-    test = next(t for t in spec["tests"] if t["name"] == test_name)
-    check = next(c for c in test["checks"] if "metric" in c)
+    check = next(c for c in test_spec(test_name)["checks"] if "metric" in c)
     return check.get("min"), check.get("max")
 
 
@@ -198,8 +203,9 @@ def main() -> None:
     }
     models = [("MLP", q5.build_mlp, MLP_TEST, 0), ("CNN", q5.build_cnn, CNN_TEST, 0)]
     models.append(("flood", q5.build_mlp, FLOOD_TEST, 1))  # index 1: training cross-entropy
+    chosen = {test for label, _, test, _ in models if not args.only or label in args.only}
     for label, build, test, index in models:
-        if args.only and label not in args.only:
+        if test not in chosen:
             continue
         print(f"{label} ({test}), bounds {bounds(test)}", flush=True)
         for way, orders in WAYS.items():
@@ -227,7 +233,7 @@ def main() -> None:
         ("flooding ignored (CE)", q5.build_mlp, train_variant(flood=False), FLOOD_TEST, 1),
     ]
     for label, build, train, test, index in bugs:
-        if args.only and not any(m in label for m in args.only):
+        if test not in chosen:
             continue
         values = [run(build, train, train_kwargs(test), s, d)[index] for s in range(args.bug_seeds)]
         low, high = bounds(test)
